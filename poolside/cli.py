@@ -1,0 +1,64 @@
+"""The ``poolside`` command: thin click wrappers over plain ``main(...)`` functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def cli():
+    """Build, check and grade the Spotify hierarchical-model assignment."""
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the summaries as JSON.")
+@click.option("--refit", is_flag=True, help="Sample the reference models again and store them.")
+@click.option("--seed", type=int, default=84735, show_default=True, help="Seed for --refit.")
+def reference(as_json, refit, seed):
+    """Show (or regenerate) the stored reference posterior summaries."""
+    from . import reference as ref
+
+    summaries = ref.main(refit=refit, random_seed=seed)
+    if as_json:
+        click.echo(json.dumps(summaries, indent=1, ensure_ascii=False))
+        return
+    for model, table in summaries.items():
+        click.echo(f"\n{model}")
+        for name, s in table.items():
+            click.echo(f"  {name:28s} median {s['median']:7.2f}  mad_sd {s['mad_sd']:6.2f}"
+                       f"  80% [{s['q10']:6.2f}, {s['q90']:6.2f}]")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: dist/).")
+@click.option("--no-check", is_flag=True,
+              help="Skip running the solution against its own tests (faster, for drafts).")
+def build(out, no_check):
+    """Regenerate dist/ (student notebook, solution, autograder.zip) from the master notebook."""
+    from . import build as build_mod
+
+    result = build_mod.main(out=out, check=not no_check)
+    for label, path in result.items():
+        click.echo(f"{label:>12}: {path}")
+
+
+@cli.command(name="run")
+@click.argument("submission", type=click.Path(exists=True, path_type=Path))
+@click.option("--autograder", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Autograder zip (default: dist/autograder.zip).")
+def run_(submission, autograder):
+    """Grade one submission with the built autograder (otter run) and print its scores."""
+    from . import run as run_mod
+
+    result = run_mod.main(submission, autograder=autograder)
+    click.echo(run_mod.format_scores(result))
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()
