@@ -27,6 +27,7 @@ __all__ = [
     "hierarchical",
     "hierarchical_noncentered",
     "REFERENCES",
+    "candidates",
     "SAMPLING",
     "sample",
 ]
@@ -50,6 +51,10 @@ class Reference:
     observed: str = "popularity"
     #: Free variables indexed by artist (their test points are per-artist vectors).
     per_artist: tuple[str, ...] = field(default_factory=tuple)
+    #: Free variables that must be positive (standard deviations and their scale factors).
+    positive: tuple[str, ...] = field(default_factory=tuple)
+    #: A free variable whose name the student chooses (a non-centred offset), if any.
+    open_name: str | None = None
 
 
 def _data(spotify: pd.DataFrame):
@@ -67,7 +72,9 @@ def complete_pooled(spotify: pd.DataFrame) -> Reference:
         mu = pm.Normal("mu", prior["mu_loc"], prior["mu_scale"])
         sigma = pm.Exponential("sigma", prior["sigma_rate"])
         pm.Normal("popularity", mu, sigma, observed=y)
-    return Reference("complete_pooled", model, ("mu", "sigma"), ("mu", "sigma"))
+    return Reference(
+        "complete_pooled", model, ("mu", "sigma"), ("mu", "sigma"), positive=("sigma",)
+    )
 
 
 def no_pooled(spotify: pd.DataFrame) -> Reference:
@@ -80,7 +87,12 @@ def no_pooled(spotify: pd.DataFrame) -> Reference:
         sigma = pm.Exponential("sigma", prior["sigma_rate"])
         pm.Normal("popularity", mu_j[codes], sigma, observed=y)
     return Reference(
-        "no_pooled", model, ("mu_j", "sigma"), ("mu_j", "sigma"), per_artist=("mu_j",)
+        "no_pooled",
+        model,
+        ("mu_j", "sigma"),
+        ("mu_j", "sigma"),
+        per_artist=("mu_j",),
+        positive=("sigma",),
     )
 
 
@@ -105,15 +117,17 @@ def hierarchical(spotify: pd.DataFrame) -> Reference:
         ("mu", "sigma_y", "tau", "mu_j"),
         ("mu", "sigma_y", "sigma_mu", "mu_j"),
         per_artist=("mu_j",),
+        positive=("sigma_y", "tau"),
     )
 
 
-def hierarchical_noncentered(spotify: pd.DataFrame, offset: str = "z_j") -> Reference:
+def hierarchical_noncentered(spotify: pd.DataFrame, offset: str | None = None) -> Reference:
     """The hierarchical model with mu_j = mu + sigma_mu * z_j, z_j ~ N(0, 1).
 
     Same posterior for (mu, sigma_y, sigma_mu, mu_j) as :func:`hierarchical`; ``offset`` names
     the standardised artist effect so a student's own name for it can be matched.
     """
+    offset = offset or "z_j"
     prior = prior_constants(spotify)
     artists, codes, y = _data(spotify)
     with pm.Model(coords={"artist": artists}) as model:
@@ -130,7 +144,20 @@ def hierarchical_noncentered(spotify: pd.DataFrame, offset: str = "z_j") -> Refe
         ("mu", "sigma_y", "tau", offset),
         ("mu", "sigma_y", "sigma_mu", "mu_j"),
         per_artist=(offset,),
+        positive=("sigma_y", "tau"),
+        open_name=offset,
     )
+
+
+def candidates(name: str, spotify: pd.DataFrame) -> list:
+    """Accepted parameterisations of a model, as factories of the free offset name.
+
+    The first is the one the exercise's docstring describes.
+    """
+    if name == "hierarchical":
+        return [lambda _: hierarchical(spotify),
+                lambda offset: hierarchical_noncentered(spotify, offset)]
+    return [lambda _: REFERENCES[name](spotify)]
 
 
 #: The models whose posterior summaries are stored, by the key used in ``reference.json``.

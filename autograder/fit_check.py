@@ -1,0 +1,171 @@
+"""Check a student's fitted posterior: that it came from their model, and what it says.
+
+Provenance is exact: the sampler records the log-density of every draw, and recomputing it
+from the student's model at those draws must give the same numbers. An InferenceData typed
+in from printed summaries, with no model behind it, has no such record.
+
+Summaries are noisy: each is compared with the stored reference within a band sized from
+Monte Carlo standard error (see :func:`check_summaries`).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import arviz as az
+import numpy as np
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+
+from .feedback import GradingError
+
+__all__ = ["check_provenance", "check_summaries", "summary_bands", "posterior_draws"]
+
+# The sampler's float64 log-density and ours differ only by summation order.
+LP_RTOL = 1e-6
+N_PROVENANCE_DRAWS = 20
+# Five combined standard errors: a correct fit fails one comparison with probability
+# 6e-7, so all ~100 comparisons of a submission pass together with probability > 0.9999.
+Z = 5.0
+# A floor of 2% of the posterior sd absorbs the noise in the MCSE estimates themselves.
+SD_FLOOR = 0.02
+MIN_ESS = 400
+
+
+def posterior_draws(idata, what: str):
+    if not isinstance(idata, az.InferenceData) or "posterior" not in idata.groups():
+        raise GradingError(
+            f"The {what} fit should be an `arviz.InferenceData` with a posterior group, as "
+            f"`pm.sample` returns; got `{type(idata).__name__}`."
+        )
+    return idata.posterior
+
+
+def _recorded_logp(idata, what: str):
+    stats = idata.sample_stats if "sample_stats" in idata.groups() else None
+    for name in ("logp", "lp"):
+        if stats is not None and name in stats:
+            return np.asarray(stats[name].values, dtype=float)
+    raise GradingError(
+        f"The {what} fit has no sampler statistics, so it cannot have come from sampling your "
+        "model. Return what `pm.sample` gives you, unchanged."
+    )
+
+
+def _to_value_space(model: pm.Model):
+    """A function from natural-scale draws to the sampler's (transformed) value variables."""
+    inputs, outputs, names = [], [], []
+    for rv in model.free_RVs:
+        x = rv.type()
+        transform = model.rvs_to_transforms.get(rv)
+        y = transform.forward(x, *rv.owner.inputs) if transform is not None else x
+        inputs.append(x)
+        outputs.append(y)
+        names.append(model.rvs_to_values[rv].name)
+    fn = pytensor.function(inputs, outputs, mode="FAST_COMPILE", on_unused_input="ignore")
+    return fn, names
+
+
+def check_provenance(idata, model: pm.Model, what: str, seed: int = 0) -> None:
+    """Raise unless the recorded log-density of the draws is the model's log-density."""
+    posterior = posterior_draws(idata, what)
+    recorded = _recorded_logp(idata, what)
+    free = [rv.name for rv in model.free_RVs]
+    missing = [name for name in free if name not in posterior]
+    if missing:
+        raise GradingError(
+            f"The {what} fit has no draws of {', '.join(f'`{m}`' for m in missing)}; sample "
+            "the model you built and return the result."
+        )
+    try:
+        to_values, value_names = _to_value_space(model)
+    except Exception as err:  # a transform that needs other variables' values
+        raise GradingError(f"The {what} could not be evaluated at its draws: {err}") from err
+    logp = model.compile_logp(jacobian=True)
+    chains, draws = recorded.shape[:2]
+    rng = np.random.default_rng(seed)
+    for flat in rng.choice(chains * draws, size=min(N_PROVENANCE_DRAWS, chains * draws),
+                           replace=False):
+        c, d = divmod(int(flat), draws)
+        natural = [np.asarray(posterior[name].values[c, d], dtype=float) for name in free]
+        point = dict(zip(value_names, to_values(*natural)))
+        if not np.isclose(float(logp(point)), recorded[c, d], rtol=LP_RTOL, atol=1e-6):
+            raise GradingError(
+                f"The {what} fit does not come from sampling the model you returned: the "
+                "log-density the sampler recorded does not match the model at its own draws. "
+                "Return the model and the InferenceData from the same `pm.sample` call."
+            )
+
+
+def _mcse_quantile(draws, prob):
+    return float(az.mcse(draws, method="quantile", prob=prob))
+
+
+def summary_bands(idata, name: str, index=None) -> dict[str, float]:
+    """Student's median, sd, 10% and 90% quantiles of one scalar, with their MCSEs."""
+    values = idata.posterior[name]
+    if index is not None:
+        values = values.isel({values.dims[-1]: index})
+    draws = np.asarray(values.values, dtype=float)
+    flat = draws.ravel()
+    ess = float(az.ess(draws, method="median"))
+    return {
+        "median": float(np.median(flat)),
+        "q10": float(np.quantile(flat, 0.1)),
+        "q90": float(np.quantile(flat, 0.9)),
+        "sd": float(flat.std()),
+        "mcse_median": float(az.mcse(draws, method="median")),
+        "mcse_q10": _mcse_quantile(draws, 0.1),
+        "mcse_q90": _mcse_quantile(draws, 0.9),
+        "ess": ess,
+    }
+
+
+def check_summaries(idata, reference: Mapping[str, Mapping[str, float]], artists,
+                    what: str) -> None:
+    """Compare the student's posterior with stored reference summaries.
+
+    For each parameter the student's estimate and the reference are two independent Monte
+    Carlo estimates of one number, so their difference has standard error
+    sqrt(mcse_student^2 + mcse_reference^2). The band is Z of those plus SD_FLOOR posterior
+    sds. Quantiles use the student's quantile MCSE for both sides: the reference was sampled
+    with the settings the student is told to use, so its MCSE is about the same.
+    """
+    posterior = posterior_draws(idata, what)
+    artist_position = {a: i for i, a in enumerate(artists)}
+    for key, ref in reference.items():
+        name, _, label = key.partition("[")
+        label = label.rstrip("]")
+        if name not in posterior:
+            raise GradingError(f"The {what} fit has no draws of `{name}`.")
+        index = None
+        if label:
+            coords = posterior[name].coords
+            dim = posterior[name].dims[-1]
+            labels = [str(x) for x in coords[dim].values] if dim in coords else []
+            index = labels.index(label) if label in labels else artist_position[label]
+        s = summary_bands(idata, name, index)
+        shown = f"`{key}`" if label else f"`{name}`"
+        if s["ess"] < MIN_ESS:
+            raise GradingError(
+                f"The {what} fit has too few effective draws of {shown} (ESS {s['ess']:.0f} < "
+                f"{MIN_ESS}); sample with the settings the exercise gives."
+            )
+        sd = ref["mad_sd"]
+        band = Z * np.hypot(s["mcse_median"], ref["mcse_median"]) + SD_FLOOR * sd
+        if abs(s["median"] - ref["median"]) > band:
+            raise GradingError(
+                f"The posterior median of {shown} in the {what} is further from the reference "
+                f"than Monte Carlo error allows ({abs(s['median'] - ref['median']) / sd:.2f} "
+                "posterior sds off). The model or the data it sees differs from the one asked "
+                "for."
+            )
+        for q in ("q10", "q90"):
+            band = Z * np.sqrt(2) * s[f"mcse_{q}"] + SD_FLOOR * sd
+            if abs(s[q] - ref[q]) > band:
+                raise GradingError(
+                    f"The 80% posterior interval of {shown} in the {what} does not match the "
+                    "reference within Monte Carlo error: the posterior's spread is off, which "
+                    "usually means a prior or the likelihood's sd is not the one asked for."
+                )
