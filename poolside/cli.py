@@ -60,5 +60,16 @@ def run_(submission, autograder):
     sys.exit(0)
 
 
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: dist/).")
+def demo(out):
+    """Build dist/, then grade the solution and the untouched student notebook."""
+    from . import demo as demo_mod
+
+    ok = demo_mod.main(out=out, echo=click.echo)
+    sys.exit(0 if ok else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     cli()

@@ -42,6 +42,8 @@ def scores_from_results(results: dict) -> dict:
     questions: dict[str, dict[str, float]] = {}
     for test in results.get("tests", []):
         name = test.get("name", "")
+        if test.get("max_score") is None:  # Otter's summary of public tests, not a question
+            continue
         question = name.split(" - ")[0].split(" results")[0].strip()
         entry = questions.setdefault(question, {"score": 0.0, "possible": 0.0, "output": ""})
         entry["score"] += float(test.get("score") or 0)

@@ -1,0 +1,79 @@
+import arviz as az
+import numpy as np
+import pymc as pm
+import pytest
+
+from autograder.feedback import GradingError
+from autograder.fit_check import check_provenance, check_summaries
+from solutions.models import SAMPLING, complete_pooled, no_pooled
+
+from .test_model_check import _complete
+
+
+def _sample(model, seed, draws=300, sampler="nutpie"):
+    return pm.sample(model=model, draws=draws, tune=draws, chains=2, cores=1, random_seed=seed,
+                     nuts_sampler=sampler, progressbar=False)
+
+
+@pytest.fixture(scope="module")
+def small_fit(spotify):
+    model = complete_pooled(spotify).model
+    return model, _sample(model, seed=3)
+
+
+def test_check_provenance_accepts_a_real_fit(small_fit):
+    check_provenance(small_fit[1], small_fit[0], "complete pooled model")
+
+
+def test_check_provenance_accepts_pymcs_own_nuts(spotify):
+    model = complete_pooled(spotify).model
+    check_provenance(_sample(model, seed=4, draws=100, sampler="pymc"), model, "model")
+
+
+def test_check_provenance_rejects_a_fabricated_inferencedata(small_fit):
+    rng = np.random.default_rng(0)
+    fake = az.from_dict(posterior={"mu": rng.normal(58.4, 1.11, (4, 5000)),
+                                   "sigma": rng.normal(20.7, 0.781, (4, 5000))})
+    with pytest.raises(GradingError, match="sampler statistics"):
+        check_provenance(fake, small_fit[0], "complete pooled model")
+
+
+def test_check_provenance_rejects_fabricated_sampler_statistics(small_fit):
+    fake = small_fit[1].copy()
+    fake.sample_stats["logp"] = fake.sample_stats["logp"] + 1.0
+    with pytest.raises(GradingError, match="does not come from sampling"):
+        check_provenance(fake, small_fit[0], "complete pooled model")
+
+
+def test_check_provenance_rejects_a_fit_of_another_model(spotify, small_fit):
+    other = _complete(spotify, mu_scale=10.0)
+    with pytest.raises(GradingError, match="does not come from sampling"):
+        check_provenance(_sample(other, seed=5, draws=100), small_fit[0], "model")
+
+
+def _full_fit(model, seed):
+    return pm.sample(model=model, draws=SAMPLING["draws"], tune=SAMPLING["tune"],
+                     chains=SAMPLING["chains"], cores=SAMPLING["cores"], random_seed=seed,
+                     nuts_sampler=SAMPLING["nuts_sampler"], progressbar=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2026])
+def test_check_summaries_passes_a_correct_fit_whatever_its_seed(spotify, references,
+                                                                artist_means, seed):
+    artists = [str(a) for a in artist_means["artist"]]
+    idata = _full_fit(no_pooled(spotify).model, seed)
+    check_summaries(idata, references["no_pooled"], artists, "no pooled model")
+
+
+@pytest.mark.slow
+def test_check_summaries_fails_sigma_used_as_a_variance(spotify, references, artist_means):
+    idata = _full_fit(_complete(spotify, variance=True), 1)
+    with pytest.raises(GradingError, match="`sigma`"):
+        check_summaries(idata, references["complete_pooled"], [], "complete pooled model")
+
+
+def test_check_summaries_asks_for_more_draws_when_ess_is_tiny(small_fit, references):
+    tiny = small_fit[1].sel(draw=slice(0, 20))
+    with pytest.raises(GradingError, match="too few effective draws"):
+        check_summaries(tiny, references["complete_pooled"], [], "complete pooled model")
