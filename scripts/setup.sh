@@ -13,7 +13,6 @@ want=$(sha256sum assignment/requirements.txt pyproject.toml | sha256sum | cut -d
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -r assignment/requirements.txt
-  .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e . \
-    || .venv/bin/python -m pip install --quiet --no-deps -e .
+  .venv/bin/python -m pip install --quiet --no-deps -e .
   echo "$want" > "$stamp"
 fi

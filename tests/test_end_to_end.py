@@ -123,5 +123,7 @@ def test_student_notebook_contains_no_solution(graded):
     for secret in ('q12 = "in between"', "rng.normal(mu, sigma_mu)", "mu_j[codes], sigma_y",
                    'q17_most_variable = "no pooled"', "pm.sample("):
         assert secret not in code
+    # Hidden tests live only in the autograder zip, not in the notebook's metadata.
+    assert "autograder.questions" not in (built["student"] / built["solution"].name).read_text()
     assert not (built["student"] / "autograder").exists()
     assert not (built["student"] / "solutions").exists()
