@@ -49,8 +49,7 @@ def observed_variable(model: pm.Model, what: str):
 
 def _check_observed_data(model: pm.Model, popularity: np.ndarray, what: str) -> None:
     obs = observed_variable(model, what)
-    data = np.asarray(model.rvs_to_values[obs].data if hasattr(model.rvs_to_values[obs], "data")
-                      else model.rvs_to_values[obs].eval(), dtype=float).ravel()
+    data = np.asarray(model.rvs_to_values[obs].eval(), dtype=float).ravel()
     if data.size != popularity.size or not np.allclose(np.sort(data), np.sort(popularity)):
         raise GradingError(
             f"The observed data of the {what} is not the popularity of all "

@@ -96,57 +96,49 @@ def no_pooled(spotify: pd.DataFrame) -> Reference:
     )
 
 
+def _hierarchical(spotify: pd.DataFrame, offset: str | None) -> Reference:
+    """Centred when ``offset`` is None, otherwise non-centred with that offset's name."""
+    prior = prior_constants(spotify)
+    artists, codes, y = _data(spotify)
+    with pm.Model(coords={"artist": artists}) as model:
+        mu = pm.Normal("mu", prior["mu_loc"], prior["mu_scale"])
+        sigma_y = pm.Exponential("sigma_y", prior["sigma_rate"])
+        tau = pm.Exponential("tau", 1.0)
+        sigma_mu = pm.Deterministic("sigma_mu", tau * sigma_y)
+        if offset is None:
+            mu_j = pm.Normal("mu_j", mu, sigma_mu, dims="artist")
+        else:
+            z = pm.Normal(offset, 0.0, 1.0, dims="artist")
+            mu_j = pm.Deterministic("mu_j", mu + sigma_mu * z, dims="artist")
+        pm.Normal("popularity", mu_j[codes], sigma_y, observed=y)
+    per_artist = offset or "mu_j"
+    return Reference(
+        "hierarchical",
+        model,
+        ("mu", "sigma_y", "tau", per_artist),
+        ("mu", "sigma_y", "sigma_mu", "mu_j"),
+        per_artist=(per_artist,),
+        positive=("sigma_y", "tau"),
+        open_name=offset,
+    )
+
+
 def hierarchical(spotify: pd.DataFrame) -> Reference:
     """``popularity ~ (1 | artist)``, centred: artist means drawn from N(mu, sigma_mu).
 
     rstanarm's ``decov`` default with one varying intercept makes sigma_mu = tau * sigma_y
     with tau ~ Exp(1).
     """
-    prior = prior_constants(spotify)
-    artists, codes, y = _data(spotify)
-    with pm.Model(coords={"artist": artists}) as model:
-        mu = pm.Normal("mu", prior["mu_loc"], prior["mu_scale"])
-        sigma_y = pm.Exponential("sigma_y", prior["sigma_rate"])
-        tau = pm.Exponential("tau", 1.0)
-        sigma_mu = pm.Deterministic("sigma_mu", tau * sigma_y)
-        mu_j = pm.Normal("mu_j", mu, sigma_mu, dims="artist")
-        pm.Normal("popularity", mu_j[codes], sigma_y, observed=y)
-    return Reference(
-        "hierarchical",
-        model,
-        ("mu", "sigma_y", "tau", "mu_j"),
-        ("mu", "sigma_y", "sigma_mu", "mu_j"),
-        per_artist=("mu_j",),
-        positive=("sigma_y", "tau"),
-    )
+    return _hierarchical(spotify, None)
 
 
 def hierarchical_noncentered(spotify: pd.DataFrame, offset: str | None = None) -> Reference:
     """The hierarchical model with mu_j = mu + sigma_mu * z_j, z_j ~ N(0, 1).
 
     Same posterior for (mu, sigma_y, sigma_mu, mu_j) as :func:`hierarchical`; ``offset`` names
-    the standardised artist effect so a student's own name for it can be matched.
+    the standardised artist effect (``z_j`` by default) so a student's own name can be matched.
     """
-    offset = offset or "z_j"
-    prior = prior_constants(spotify)
-    artists, codes, y = _data(spotify)
-    with pm.Model(coords={"artist": artists}) as model:
-        mu = pm.Normal("mu", prior["mu_loc"], prior["mu_scale"])
-        sigma_y = pm.Exponential("sigma_y", prior["sigma_rate"])
-        tau = pm.Exponential("tau", 1.0)
-        sigma_mu = pm.Deterministic("sigma_mu", tau * sigma_y)
-        z = pm.Normal(offset, 0.0, 1.0, dims="artist")
-        mu_j = pm.Deterministic("mu_j", mu + sigma_mu * z, dims="artist")
-        pm.Normal("popularity", mu_j[codes], sigma_y, observed=y)
-    return Reference(
-        "hierarchical",
-        model,
-        ("mu", "sigma_y", "tau", offset),
-        ("mu", "sigma_y", "sigma_mu", "mu_j"),
-        per_artist=(offset,),
-        positive=("sigma_y", "tau"),
-        open_name=offset,
-    )
+    return _hierarchical(spotify, offset or "z_j")
 
 
 def candidates(name: str, spotify: pd.DataFrame) -> list:
