@@ -8,10 +8,12 @@ that reassigns ``spotify`` or ``artist_means`` cannot change what it is graded a
 
 from __future__ import annotations
 
+import gc
 import json
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -71,6 +73,19 @@ def _call(env, name, *args, **kwargs):
         raise GradingError(f"`{name}` raised {type(err).__name__}: {err}") from None
 
 
+def closes_new_figures(check):
+    """Close the figures a check made the student's code draw: grading memory is tight."""
+    @wraps(check)
+    def wrapper(env):
+        before = set(plt.get_fignums())
+        try:
+            return check(env)
+        finally:
+            for number in set(plt.get_fignums()) - before:
+                plt.close(number)
+    return wrapper
+
+
 # ---------------------------------------------------------------- models and fits
 
 def _fit(env, kind):
@@ -87,8 +102,11 @@ def _fit(env, kind):
 def check_model(env, kind):
     model, _ = _fit(env, kind)
     spotify, _ = data()
-    model_check.check_model(model, candidates(kind, spotify), spotify["popularity"].to_numpy(),
-                            artists(), WHAT[kind])
+    try:
+        model_check.check_model(model, candidates(kind, spotify),
+                                spotify["popularity"].to_numpy(), artists(), WHAT[kind])
+    finally:
+        gc.collect()  # the compiled log-density graphs are large and used once
 
 
 def check_fit(env, kind):
@@ -100,6 +118,7 @@ def check_fit(env, kind):
 
 # ---------------------------------------------------------------- plots
 
+@closes_new_figures
 def q2_plot_popularity(env):
     spotify, _ = data()
     ax = plot_check.require_axes(_call(env, "plot_popularity", spotify.copy()), "plot_popularity")
@@ -131,6 +150,7 @@ def _check_distribution_plot(ax, values, what, unit):
         raise GradingError(f"`{what}`: draw a histogram or a density curve of the data.")
 
 
+@closes_new_figures
 def q6_plot_by_artist(env):
     spotify, _ = data()
     ax = plot_check.require_axes(_call(env, "plot_popularity_by_artist", spotify.copy()),
@@ -143,6 +163,7 @@ def q6_plot_by_artist(env):
     plot_check.require_label(ax, ["popularity"], "plot_popularity_by_artist")
 
 
+@closes_new_figures
 def q10_plot_artist_means(env):
     _, artist_means = data()
     ax = plot_check.require_axes(_call(env, "plot_artist_means", artist_means.copy()),
@@ -186,6 +207,7 @@ def _check_intervals_plot(ax, predictions, what):
     plot_check.require_label(ax, ["popularity"], what, axis="y")
 
 
+@closes_new_figures
 def q5_intervals_plot(env):
     _, artist_means = data()
     predictions = _stand_in_predictions("no_pooled", artists(), seed=11)
@@ -195,6 +217,7 @@ def q5_intervals_plot(env):
     _check_intervals_plot(ax, predictions, "plot_predictive_intervals")
 
 
+@closes_new_figures
 def q5_areas_plot(env):
     names = [NEW_ARTIST, "Beyoncé"]
     predictions = _stand_in_predictions("hierarchical", names, seed=12)
@@ -210,6 +233,7 @@ def q5_areas_plot(env):
     plot_check.require_label(ax, ["popularity"], "plot_predictive_areas", axis="x")
 
 
+@closes_new_figures
 def q14_plot(env):
     _, artist_means = data()
     hier = _stand_in_predictions("hierarchical", artists(), seed=13)

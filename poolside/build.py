@@ -12,9 +12,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 from . import paths
+from .run import GRADING_ENV
 from .run import main as run_submission
 
 __all__ = ["main", "stage"]
@@ -35,6 +37,22 @@ def stage(workdir: Path) -> Path:
     for name in ("__init__.py", "models.py", "reference.json"):
         shutil.copy(paths.SOLUTIONS / name, workdir / "solutions" / name)
     return workdir / paths.MASTER.name
+
+
+def tune_allocator(zip_path: Path) -> None:
+    """Export :data:`~poolside.run.GRADING_ENV` in the zip's ``run_autograder``."""
+    exports = " ".join(f"{k}={v}" for k, v in GRADING_ENV.items())
+    with zipfile.ZipFile(zip_path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            if info.filename == "run_autograder":
+                text = data.decode()
+                marker = "python /autograder/source/run_otter.py"
+                if marker not in text:
+                    raise RuntimeError("unexpected run_autograder from Otter; cannot tune it")
+                data = text.replace(marker, f"export {exports}\n{marker}").encode()
+            target.writestr(info, data)
 
 
 def main(out: Path | None = None, check: bool = True) -> dict[str, Path]:
@@ -72,6 +90,7 @@ def main(out: Path | None = None, check: bool = True) -> dict[str, Path]:
         shutil.copytree(result / "student", out / "student")
         shutil.copy(result / "autograder" / master.name, out / "solution" / master.name)
         shutil.copy(zips[0], out / "autograder.zip")
+        tune_allocator(out / "autograder.zip")
     built = {
         "student": out / "student",
         "solution": out / "solution" / paths.MASTER.name,

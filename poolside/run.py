@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -10,7 +11,12 @@ from pathlib import Path
 
 from . import paths
 
-__all__ = ["main", "format_scores"]
+__all__ = ["main", "format_scores", "GRADING_ENV"]
+
+#: Allocator settings for the grading processes: one malloc arena that hands freed memory
+#: back to the system. Measured (benchmarks/grade_one.py) to lower the peak memory of a
+#: full grading run by about 50 MB; the build writes the same into the zip's run_autograder.
+GRADING_ENV = {"MALLOC_ARENA_MAX": "1", "MALLOC_TRIM_THRESHOLD_": "1000000"}
 
 
 def main(submission: Path, autograder: Path | None = None, timeout: float = 900) -> dict:
@@ -28,6 +34,7 @@ def main(submission: Path, autograder: Path | None = None, timeout: float = 900)
             [sys.executable, "-m", "otter", "run", "-a", str(Path(autograder).resolve()),
              "-o", tmp, str(Path(submission).resolve())],
             capture_output=True, text=True, timeout=timeout, cwd=tmp,
+            env={**os.environ, **GRADING_ENV},
         )
         results_path = Path(tmp) / "results.json"
         if not results_path.exists():
