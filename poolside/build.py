@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 from . import paths
+from .examples import write_examples
 from .run import GRADING_ENV
 from .run import main as run_submission
 
@@ -39,8 +40,13 @@ def stage(workdir: Path) -> Path:
     return workdir / paths.MASTER.name
 
 
-def tune_allocator(zip_path: Path) -> None:
-    """Export :data:`~poolside.run.GRADING_ENV` in the zip's ``run_autograder``."""
+#: Appended to the zip's run_autograder: completes results.json (autograder/results.py).
+COMPLETE_RESULTS = "python /autograder/source/files/autograder/results.py /autograder/results/results.json"
+
+
+def tune_entry_point(zip_path: Path) -> None:
+    """Adjust the zip's ``run_autograder``: export :data:`~poolside.run.GRADING_ENV` before
+    Otter runs, and complete ``results.json`` after it."""
     exports = " ".join(f"{k}={v}" for k, v in GRADING_ENV.items())
     with zipfile.ZipFile(zip_path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
@@ -51,7 +57,8 @@ def tune_allocator(zip_path: Path) -> None:
                 marker = "python /autograder/source/run_otter.py"
                 if marker not in text:
                     raise RuntimeError("unexpected run_autograder from Otter; cannot tune it")
-                data = text.replace(marker, f"export {exports}\n{marker}").encode()
+                text = text.replace(marker, f"export {exports}\n{marker}")
+                data = (text.rstrip("\n") + f"\n{COMPLETE_RESULTS}\n").encode()
             target.writestr(info, data)
 
 
@@ -68,7 +75,8 @@ def main(out: Path | None = None, check: bool = True) -> dict[str, Path]:
     Returns
     -------
     dict
-        Paths of the ``student`` folder, the ``solution`` notebook and the ``autograder`` zip.
+        Paths of the ``student`` folder, the ``solution`` notebook, the ``autograder`` zip and
+        the ``examples`` folder of example submissions (see :mod:`poolside.examples`).
     """
     out = Path(out or paths.DIST)
     with tempfile.TemporaryDirectory(prefix="poolside-build-") as tmp:
@@ -90,12 +98,14 @@ def main(out: Path | None = None, check: bool = True) -> dict[str, Path]:
         shutil.copytree(result / "student", out / "student")
         shutil.copy(result / "autograder" / master.name, out / "solution" / master.name)
         shutil.copy(zips[0], out / "autograder.zip")
-        tune_allocator(out / "autograder.zip")
+        tune_entry_point(out / "autograder.zip")
     built = {
         "student": out / "student",
         "solution": out / "solution" / paths.MASTER.name,
         "autograder": out / "autograder.zip",
+        "examples": out / "examples",
     }
+    write_examples(built["solution"], built["student"] / paths.MASTER.name, built["examples"])
     if check:
         scores = run_submission(built["solution"], autograder=built["autograder"])
         if scores["total"] != scores["possible"]:

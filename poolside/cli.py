@@ -61,10 +61,56 @@ def run_(submission, autograder):
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Output folder for grades.csv, summary.png and per-submission results.")
+@click.option("--autograder", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Autograder zip (default: dist/autograder.zip).")
+@click.option("--jobs", type=int, default=None, help="Submissions at once (default: cores).")
+@click.option("--timeout", type=float, default=900, show_default=True,
+              help="Seconds one submission may take before it is stopped.")
+@click.option("--cell-timeout", type=int, default=300, show_default=True,
+              help="Seconds one cell may run before it is interrupted (grading goes on).")
+def grade(paths, out, autograder, jobs, timeout, cell_timeout):
+    """Grade .ipynb and Otter export .zip submissions (files or folders) in parallel."""
+    from . import grade as grade_mod
+    from . import paths as project
+
+    grade_mod.main(list(paths), out, autograder or project.DIST / "autograder.zip", jobs=jobs,
+                   timeout=timeout, cell_timeout=cell_timeout)
+
+
+@cli.command()
+@click.argument("submission", type=click.Path(exists=True, path_type=Path))
+@click.option("--autograder", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Autograder zip (default: dist/autograder.zip).")
+@click.option("--keep", type=click.Path(path_type=Path), default=None,
+              help="Keep the Gradescope-shaped tree in this folder.")
+def gradescope(submission, autograder, keep):
+    """Emulate a Gradescope run of the zip on one submission and validate results.json."""
+    import tempfile
+
+    from . import gradescope as gs
+    from . import paths as project
+
+    autograder = autograder or project.DIST / "autograder.zip"
+    with tempfile.TemporaryDirectory() as tmp:
+        report = gs.main(submission, autograder, keep or Path(tmp))
+    if report["results"] is not None:
+        click.echo(f"score: {report['results'].get('score')}")
+    for label in ("problems", "environment"):
+        for problem in report[label]:
+            click.echo(f"{label}: {problem}")
+    ok = not report["problems"] and not report["environment"]
+    click.echo("results.json follows Gradescope's specification" if ok else "NOT VALID")
+    sys.exit(0 if ok else 1)
+
+
+@cli.command()
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: dist/).")
 def demo(out):
-    """Build dist/, then grade the solution and the untouched student notebook."""
+    """Build dist/, then grade the example submissions and print the table."""
     from . import demo as demo_mod
 
     ok = demo_mod.main(out=out, echo=click.echo)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from assignment.activity import load_spotify
-from poolside import paths
+from poolside import build, grade, paths
 from poolside import reference as ref
 
 
@@ -28,3 +30,23 @@ def references():
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261125)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """dist/ built afresh from the master notebook (without the self-check: tests grade it)."""
+    return build.main(out=tmp_path_factory.mktemp("dist"), check=False)
+
+
+#: Generous enough that a fit cell never trips it on a loaded 2-core machine.
+CELL_TIMEOUT = 60
+
+
+@pytest.fixture(scope="session")
+def batch(built, tmp_path_factory):
+    """Every example submission graded once by ``poolside grade``."""
+    out = tmp_path_factory.mktemp("grading")
+    started = time.perf_counter()
+    table = grade.main([built["examples"]], out, built["autograder"], jobs=2, timeout=600,
+                       cell_timeout=CELL_TIMEOUT, echo=lambda text: None)
+    return {"table": table, "out": out, "seconds": time.perf_counter() - started}

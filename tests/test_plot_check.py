@@ -71,3 +71,4 @@ def test_filled_areas_counts_fill_between(ax):
     x = np.linspace(0, 1, 10)
     ax.fill_between(x, 0, x)
     assert len(plot_check.filled_areas(ax)) == 1
+

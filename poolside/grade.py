@@ -1,0 +1,285 @@
+"""``poolside grade``: grade a class's submissions on one machine, without Docker.
+
+Every submission runs in its own process group (``poolside.worker``) and temporary folder,
+under a time limit; a group that overruns is killed and recorded. Each finished submission's
+record is written at once, so an interrupted batch loses nothing finished, and a rerun skips
+every submission whose content and autograder are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .intake import Submission, assignment_name, discover, prepare
+from .run import GRADING_ENV
+
+__all__ = ["main", "STATUSES", "question_points"]
+
+STATUSES = ("graded", "timeout", "error", "invalid")
+RECORD = "results.json"
+
+
+def question_points(autograder: Path) -> dict[str, float]:
+    """Points per autograded question, read from the zip's test files."""
+    points = {}
+    with zipfile.ZipFile(autograder) as zf:
+        for name in zf.namelist():
+            if name.startswith("tests/") and name.endswith(".py"):
+                match = re.search(r"^points = ([0-9.]+)", zf.read(name).decode(), re.MULTILINE)
+                points[Path(name).stem] = float(match.group(1)) if match else 0.0
+    return dict(sorted(points.items()))  # Otter's final_grades.csv sorts its columns too
+
+
+def _key(submission: Submission, autograder_sha: str) -> str:
+    return f"{submission.sha256}:{autograder_sha}"
+
+
+def _why_it_failed(stderr: str, returncode: int) -> str:
+    if returncode in (-signal.SIGKILL, 137):
+        return "killed by the system (out of memory?)"
+    if "DeadKernelError" in stderr or "Kernel died" in stderr:
+        return "the notebook's kernel died (os._exit, a crash or out of memory)"
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    return (lines[-1][:200] if lines else f"the grader exited with code {returncode}")
+
+
+def _notes(executed: Path, cell_timeout: int) -> str:
+    """What went wrong inside a graded notebook that an instructor should know."""
+    if not executed.exists():
+        return ""
+    nb = json.loads(executed.read_text())
+    names = [out.get("ename") for cell in nb.get("cells", [])
+             for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    notes = []
+    if "KeyboardInterrupt" in names:
+        notes.append(f"{names.count('KeyboardInterrupt')} cell(s) ran past {cell_timeout} s "
+                     "and were interrupted")
+    if "SystemExit" in names:
+        notes.append("the notebook called sys.exit; later cells still ran")
+    return "; ".join(notes)
+
+
+def grade_one(submission: Submission, autograder: Path, out: Path, key: str,
+              expected_name: str | None, timeout: float, cell_timeout: int,
+              running: dict, lock: threading.Lock) -> dict:
+    """Grade one submission and write ``out/<name>/results.json``; return the record."""
+    folder = out / submission.name
+    folder.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    record = {"file": str(submission.path), "name": submission.name, "key": key,
+              "status": "error", "reason": "", "scores": {}}
+    with tempfile.TemporaryDirectory(prefix="poolside-grade-") as tmp:
+        tmp = Path(tmp)
+        notebook, reason = prepare(submission, tmp, expected_name)
+        if notebook is None:
+            record.update(status="invalid", reason=reason)
+        else:
+            command = [sys.executable, "-m", "poolside.worker", str(autograder), str(notebook),
+                       str(tmp), "--cell-timeout", str(cell_timeout)]
+            proc = subprocess.Popen(command, cwd=tmp, start_new_session=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    env={**os.environ, **GRADING_ENV})
+            with lock:
+                running[submission.name] = proc
+            try:
+                _, stderr = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                proc.communicate()
+                record.update(status="timeout",
+                              reason=f"still running after {timeout:g} s; stopped")
+                stderr = None
+            finally:
+                with lock:
+                    running.pop(submission.name, None)
+            results_path = tmp / "autograder" / "results" / "results.json"
+            if (tmp / "executed.ipynb").exists():
+                shutil.copy(tmp / "executed.ipynb", folder / "executed.ipynb")
+            if stderr is not None:
+                if results_path.exists() and proc.returncode == 0:
+                    gradescope = json.loads(results_path.read_text())
+                    record.update(status="graded", reason=_notes(tmp / "executed.ipynb",
+                                                                 cell_timeout),
+                                  gradescope=gradescope)
+                    record["scores"] = {t["name"]: t["score"] for t in gradescope["tests"]
+                                        if t.get("max_score")}
+                else:
+                    record.update(status="error", reason=_why_it_failed(stderr, proc.returncode))
+                    (folder / "grader-stderr.txt").write_text(stderr)
+    record["seconds"] = round(time.perf_counter() - start, 1)
+    _write_atomic(folder / RECORD, record)
+    return record
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _write_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    tmp.replace(path)
+
+
+def _previous(out: Path, submission: Submission, key: str) -> dict | None:
+    path = out / submission.name / RECORD
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None
+    return record if record.get("key") == key else None
+
+
+def write_table(records: list[dict], points: dict[str, float], out: Path) -> pd.DataFrame:
+    """``grades.csv``: one row per submission, Otter's question columns, then ours."""
+    possible = sum(points.values())
+    rows = []
+    for r in records:
+        row = {"file": r["file"]}
+        row.update({q: float(r["scores"].get(q, 0.0)) for q in points})
+        total = sum(row[q] for q in points)
+        row.update(total=total, percent=round(100 * total / possible, 2) if possible else 0.0,
+                   status=r["status"], reason=r["reason"], seconds=r.get("seconds", 0.0))
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=["file", *points, "total", "percent", "status", "reason",
+                                        "seconds"])
+    table.to_csv(out / "grades.csv", index=False)
+    return table
+
+
+def write_summary_plot(table: pd.DataFrame, points: dict[str, float], out: Path) -> Path:
+    """``summary.png``: totals of graded submissions and each question's full-marks rate."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    graded = table[table["status"] == "graded"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.hist(graded["total"], bins=min(20, max(5, len(graded))), range=(0, sum(points.values())),
+              color="tab:blue", edgecolor="white")
+    left.set_xlabel("total score")
+    left.set_ylabel("submissions")
+    left.set_title(f"{len(graded)} graded of {len(table)}")
+    rates = [(graded[q] >= p).mean() if len(graded) else 0.0 for q, p in points.items()]
+    right.bar(list(points), rates, color="tab:green")
+    right.set_ylim(0, 1)
+    right.set_ylabel("share with full marks")
+    right.tick_params(axis="x", rotation=90)
+    fig.tight_layout()
+    fig.savefig(out / "summary.png", dpi=100)
+    plt.close(fig)
+    return out / "summary.png"
+
+
+class _Progress:
+    def __init__(self, total: int, echo: Callable[[str], None]):
+        self.total, self.done, self.failures, self.echo = total, 0, 0, echo
+
+    def update(self, running: int, record: dict | None = None) -> None:
+        if record is not None:
+            self.done += 1
+            self.failures += record["status"] != "graded"
+        bar = "#" * int(30 * self.done / max(self.total, 1))
+        self.echo(f"\r[{bar:<30}] {self.done}/{self.total} done, {running} running, "
+                  f"{self.failures} not graded")
+
+
+def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: float = 900,
+         cell_timeout: int = 300, echo: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Grade every submission under ``paths`` into ``out``; return the grades table.
+
+    Parameters
+    ----------
+    paths : list of path
+        Files, or folders searched recursively, of ``.ipynb`` or Otter export ``.zip`` files.
+    out : Path
+        Output folder: ``grades.csv``, ``summary.png`` and one folder per submission.
+    autograder : Path
+        The built ``autograder.zip``.
+    jobs : int, optional
+        Submissions graded at once; the number of cores by default.
+    timeout : float
+        Seconds one submission may take in all before it is stopped (status ``timeout``).
+    cell_timeout : int
+        Seconds one notebook cell may run before it is interrupted and grading goes on.
+    """
+    echo = echo or (lambda text: print(text, end="", file=sys.stderr, flush=True))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    autograder = Path(autograder).resolve()
+    autograder_sha = hashlib.sha256(autograder.read_bytes()).hexdigest()
+    expected_name = assignment_name(autograder)
+    points = question_points(autograder)
+    submissions = discover(paths)
+    records: dict[str, dict] = {}
+    todo = []
+    for sub in submissions:
+        key = _key(sub, autograder_sha)
+        previous = _previous(out, sub, key)
+        if previous is not None:
+            records[sub.name] = previous
+        else:
+            todo.append((sub, key))
+    if records:
+        echo(f"{len(records)} submission(s) already graded with this autograder: skipped\n")
+    progress = _Progress(len(submissions), echo)
+    progress.done = len(records)
+    running: dict[str, subprocess.Popen] = {}
+    lock = threading.Lock()
+    pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
+    try:
+        futures = {pool.submit(grade_one, sub, autograder, out, key, expected_name, timeout,
+                               cell_timeout, running, lock): sub for sub, key in todo}
+        progress.update(0)
+        for future in as_completed(futures):
+            record = future.result()
+            records[record["name"]] = record
+            with lock:
+                progress.update(len(running), record)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        with lock:
+            for proc in running.values():
+                _kill_group(proc)
+        echo("\ninterrupted: finished results are kept; run the same command to resume\n")
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        ordered = [records[s.name] for s in submissions if s.name in records]
+        table = write_table(ordered, points, out)
+        if len(table):
+            write_summary_plot(table, points, out)
+    echo("\n" + summary_text(table, points) + "\n")
+    return table
+
+
+def summary_text(table: pd.DataFrame, points: dict[str, float]) -> str:
+    counts = table["status"].value_counts().reindex(STATUSES, fill_value=0)
+    lines = ["status: " + ", ".join(f"{s} {n}" for s, n in counts.items())]
+    graded = table[table["status"] == "graded"]
+    if len(graded):
+        means = ", ".join(f"{q} {graded[q].mean():.2g}/{p:g}" for q, p in points.items())
+        lines.append(f"mean score per question (graded): {means}")
+    return "\n".join(lines)

@@ -1,0 +1,110 @@
+"""Find submissions and turn each into a gradable notebook, or a one-line reason it is not."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["Submission", "discover", "prepare", "assignment_name"]
+
+
+@dataclass
+class Submission:
+    """One file handed in, named uniquely within the batch."""
+
+    path: Path
+    name: str  # folder name under the output directory
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def _files(path: Path):
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            parts = child.relative_to(path).parts
+            if child.is_file() and not any(p.startswith(".") or p == "__MACOSX" for p in parts):
+                yield child
+    elif path.exists():
+        yield path
+    else:
+        raise FileNotFoundError(f"no such file or folder: {path}")
+
+
+def discover(paths) -> list[Submission]:
+    """Every file under ``paths`` (files, or folders searched recursively), uniquely named."""
+    seen: dict[str, int] = {}
+    found = []
+    for path in paths:
+        for file in _files(Path(path)):
+            stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", file.name)
+            count = seen.get(stem, 0)
+            seen[stem] = count + 1
+            found.append(Submission(file, stem if count == 0 else f"{stem}-{count + 1}"))
+    return found
+
+
+def assignment_name(autograder: Path) -> str | None:
+    with zipfile.ZipFile(autograder) as zf:
+        if "otter_config.json" not in zf.namelist():
+            return None
+        return json.loads(zf.read("otter_config.json")).get("assignment_name")
+
+
+def _check_notebook(data: bytes, expected_name: str | None, label: str) -> str | None:
+    """None if ``data`` is a gradable notebook, else why not."""
+    if not data.strip():
+        return f"{label} is empty"
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        return f"{label} is not valid notebook JSON ({type(err).__name__}: {str(err)[:80]})"
+    try:
+        nb = nbformat.from_dict(raw)
+        nbformat.validate(nb)
+    except Exception as err:  # nbformat raises several unrelated types
+        return f"{label} is JSON but not a valid notebook ({str(err).splitlines()[0][:80]})"
+    if not nb.get("cells"):
+        return f"{label} has no cells"
+    got = nb.get("metadata", {}).get("otter", {}).get("assignment_name")
+    if expected_name and got != expected_name:
+        return f"{label} belongs to assignment {got!r}, not {expected_name!r}"
+    return None
+
+
+def prepare(submission: Submission, workdir: Path, expected_name: str | None):
+    """Write the notebook to grade into ``workdir``.
+
+    Returns ``(notebook_path, None)`` or ``(None, reason)`` for an invalid submission.
+    """
+    path = submission.path
+    suffix = path.suffix.lower()
+    if suffix == ".ipynb":
+        data = path.read_bytes()
+        reason = _check_notebook(data, expected_name, "the notebook")
+        target = workdir / path.name
+    elif suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                notebooks = [n for n in zf.namelist() if n.endswith(".ipynb")
+                             and not n.startswith("__MACOSX") and ".ipynb_checkpoints" not in n]
+                if len(notebooks) != 1:
+                    return None, f"the zip holds {len(notebooks)} notebooks; expected exactly 1"
+                data = zf.read(notebooks[0])
+                target = workdir / Path(notebooks[0]).name
+        except zipfile.BadZipFile:
+            return None, "the .zip file is not a readable zip archive"
+        reason = _check_notebook(data, expected_name, "the notebook in the zip")
+    else:
+        return None, f"not a notebook (.ipynb) or an Otter export (.zip): {path.name}"
+    if reason:
+        return None, reason
+    target.write_bytes(data)
+    return target, None

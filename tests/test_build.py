@@ -1,0 +1,35 @@
+"""``poolside build``: the student notebook leaks nothing, the zip has what grading needs."""
+
+import json
+import zipfile
+
+import nbformat
+
+from poolside.examples import EXPECTED
+
+
+def test_build_student_notebook_contains_no_solution(built):
+    student = nbformat.read(built["student"] / built["solution"].name, as_version=4)
+    code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
+    for secret in ('q12 = "in between"', "rng.normal(mu, sigma_mu)", "mu_j[codes], sigma_y",
+                   'q17_most_variable = "no pooled"', "pm.sample("):
+        assert secret not in code
+    # Hidden tests live only in the autograder zip, not in the notebook's metadata.
+    assert "autograder.questions" not in json.dumps(student.metadata)
+    assert not (built["student"] / "autograder").exists()
+    assert not (built["student"] / "solutions").exists()
+
+
+def test_build_student_folder_has_what_students_need(built):
+    assert {p.name for p in built["student"].iterdir()} >= {
+        "hierarchical.ipynb", "activity.py", "spotify.csv"}
+
+
+def test_build_zip_ships_the_checks_and_references(built):
+    names = set(zipfile.ZipFile(built["autograder"]).namelist())
+    assert {"files/autograder/questions.py", "files/solutions/reference.json",
+            "files/solutions/models.py", "files/spotify.csv", "files/activity.py"} <= names
+
+
+def test_build_writes_every_example_submission(built):
+    assert {p.name for p in built["examples"].iterdir()} == set(EXPECTED)

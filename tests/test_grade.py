@@ -1,0 +1,85 @@
+"""``poolside grade`` on the example submissions: statuses, scores, outputs, resuming."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from poolside import grade
+from poolside.examples import EXPECTED
+
+from .conftest import CELL_TIMEOUT
+
+pytestmark = pytest.mark.slow
+
+
+def _rows(batch):
+    table = batch["table"]
+    return {Path(f).name: row for f, row in zip(table["file"], table.to_dict("records"))}
+
+
+def test_grade_batch_has_at_least_eight_kinds_of_submission(batch):
+    assert len(batch["table"]) == len(EXPECTED) >= 8
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_grade_gives_each_example_its_expected_status_and_scores(batch, built, name):
+    status, below_full = EXPECTED[name]
+    row = _rows(batch)[name]
+    assert row["status"] == status, row["reason"]
+    assert row["reason"] or status == "graded"
+    points = grade.question_points(built["autograder"])
+    scores = {q: row[q] for q in points}
+    if below_full == "all zero":
+        assert all(v == 0 for v in scores.values())
+    elif below_full is not None:
+        assert scores == {q: float(below_full.get(q, p)) for q, p in points.items()}
+    else:
+        assert row["total"] == 0
+
+
+def test_grade_reports_the_interrupted_cell_of_an_infinite_loop(batch):
+    assert "interrupted" in _rows(batch)["infinite-loop.ipynb"]["reason"]
+
+
+def test_grade_names_the_dead_kernel(batch):
+    assert "kernel died" in _rows(batch)["kernel-exit.ipynb"]["reason"]
+
+
+def test_grade_writes_the_table_plot_and_per_submission_results(batch, built):
+    out = batch["out"]
+    table = pd.read_csv(out / "grades.csv")
+    points = list(grade.question_points(built["autograder"]))
+    assert list(table.columns) == ["file", *points, "total", "percent", "status", "reason",
+                                   "seconds"]
+    assert points == sorted(points)  # the order of Otter's final_grades.csv
+    assert (out / "summary.png").stat().st_size > 0
+    record = json.loads((out / "correct.ipynb" / "results.json").read_text())
+    assert record["status"] == "graded" and record["gradescope"]["score"] == sum(
+        grade.question_points(built["autograder"]).values())
+    assert (out / "correct.ipynb" / "executed.ipynb").exists()
+
+
+def test_grade_finishes_in_bounded_time(batch):
+    # 12 submissions, 2 at a time: well under one timeout per submission in all.
+    assert batch["seconds"] < 600
+
+
+def test_grade_rerun_skips_everything(batch, built):
+    messages = []
+    table = grade.main([built["examples"]], batch["out"], built["autograder"], jobs=2,
+                       timeout=600, cell_timeout=CELL_TIMEOUT, echo=messages.append)
+    assert f"{len(EXPECTED)} submission(s) already graded" in "".join(messages)
+    pd.testing.assert_frame_equal(table, batch["table"])
+
+
+def test_grade_records_a_timeout_and_goes_on(built, tmp_path):
+    loop = built["examples"] / "infinite-loop.ipynb"
+    quick = built["examples"] / "notes.txt"
+    table = grade.main([loop, quick], tmp_path, built["autograder"], jobs=2, timeout=15,
+                       cell_timeout=600, echo=lambda text: None)
+    rows = dict(zip(table["file"].map(lambda f: Path(f).name), table["status"]))
+    assert rows == {"infinite-loop.ipynb": "timeout", "notes.txt": "invalid"}

@@ -1,0 +1,69 @@
+"""A Gradescope run emulated here: the zip's entry point, the results specification."""
+
+import json
+import zipfile
+
+import pytest
+
+from poolside import gradescope
+
+
+def test_gradescope_run_writes_results_that_follow_the_specification(built, tmp_path):
+    report = gradescope.main(built["student"] / built["solution"].name, built["autograder"],
+                             tmp_path)
+    assert report["results"] is not None, report.get("log")
+    assert report["problems"] == []
+    assert report["environment"] == []
+    tests = report["results"]["tests"]
+    assert report["results"]["score"] == 0
+    assert {t["name"] for t in tests} >= {"q2", "q3", "q11", "q17"}
+    tree = tmp_path / "autograder"
+    assert {p.name for p in tree.iterdir()} >= {"source", "submission", "results",
+                                                "submission_metadata.json"}
+
+
+def test_validate_results_names_each_missing_field():
+    problems = gradescope.validate_results({"tests": [{"name": "q1", "score": 1}]})
+    text = "\n".join(problems)
+    for field in ("top-level 'score'", "'output'", "'max_score'", "'status'", "'visibility'"):
+        assert field in text
+
+
+def test_validate_results_accepts_a_complete_file():
+    results = {"score": 1.0, "tests": [{"name": "q1", "score": 1.0, "max_score": 1.0,
+                                        "status": "passed", "visibility": "hidden",
+                                        "output": ""}]}
+    assert gradescope.validate_results(results) == []
+
+
+def test_check_environment_pins_python_and_every_package(built):
+    assert gradescope.check_environment(built["autograder"]) == []
+
+
+def test_check_environment_flags_unpinned_packages_and_grading_time_fetches(built, tmp_path):
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(built["autograder"]) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "environment.yml":
+                data = data.replace(b"pymc==", b"pymc>=")
+            if info.filename == "run_autograder":
+                data += b"\npip install requests\n"
+            dst.writestr(info, data)
+    problems = "\n".join(gradescope.check_environment(bad))
+    assert "unpinned" in problems and "pymc" in problems
+    assert "fetches at grading time" in problems
+
+
+def test_complete_results_adds_score_and_status(tmp_path):
+    from autograder.results import complete
+
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"tests": [
+        {"name": "Public Tests", "visibility": "visible", "output": "ok"},
+        {"name": "q2", "score": 2, "max_score": 2, "visibility": "hidden", "output": ""},
+        {"name": "q3", "score": 1, "max_score": 6, "visibility": "hidden", "output": ""}]}))
+    results = complete(path)
+    assert results["score"] == 3
+    assert [t["status"] for t in results["tests"]] == ["passed", "passed", "failed"]
+    assert gradescope.validate_results(json.loads(path.read_text())) == []
