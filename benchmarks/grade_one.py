@@ -24,7 +24,7 @@ import resource
 
 import psutil
 
-from poolside.run import GRADING_ENV
+from poolside.grade import GRADING_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 

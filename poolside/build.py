@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import paths
 from .examples import write_examples
-from .run import GRADING_ENV
+from .grade import GRADING_ENV
 from .run import main as run_submission
 
 __all__ = ["main", "stage"]

@@ -31,6 +31,11 @@ def make_tree(autograder: Path, submission: Path, root: Path) -> Path:
         (root / sub).mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(autograder) as zf:
         zf.extractall(root / "source")
+    # The entry points name /autograder; point them at this tree as if it were mounted there.
+    for script in ("run_autograder", "run_otter.py"):
+        path = root / "source" / script
+        if path.exists():
+            path.write_text(re.sub(r"(?<![\w.-])/autograder", str(root), path.read_text()))
     shutil.copy(submission, root / "submission" / Path(submission).name)
     (root / "submission_metadata.json").write_text(json.dumps({
         "id": 1, "created_at": "2026-01-01T00:00:00", "assignment": {"title": "emulated"},
@@ -42,9 +47,10 @@ def make_tree(autograder: Path, submission: Path, root: Path) -> Path:
 def entry_point_commands(root: Path) -> list[list[str]]:
     """The zip's ``run_autograder`` as commands for this machine.
 
-    Conda set-up lines are dropped (this interpreter already has the pinned stack),
-    ``/autograder`` becomes ``root`` and ``python`` this interpreter; ``export`` lines become
-    environment settings, returned as ``["env", "K=V", ...]``.
+    Conda set-up lines are dropped (this interpreter already has the pinned stack) and
+    ``python`` becomes this interpreter; ``export`` lines become environment settings,
+    returned as ``["env", "K=V", ...]``. :func:`make_tree` already pointed the scripts'
+    ``/autograder`` at the tree.
     """
     script = (root / "source" / "run_autograder").read_text()
     commands = []
@@ -52,7 +58,6 @@ def entry_point_commands(root: Path) -> list[list[str]]:
         line = line.strip()
         if not line or line.startswith("#") or "mamba" in line or line.startswith("export PATH"):
             continue
-        line = line.replace("/autograder", str(root))
         words = shlex.split(line)
         if words[0] == "export":
             commands.append(["env", *words[1:]])
@@ -141,7 +146,7 @@ def check_environment(autograder: Path, python: str = "3.11") -> list[str]:
 
 def main(submission: Path, autograder: Path, workdir: Path) -> dict:
     """Emulate one Gradescope run; return ``{"results", "problems", "environment"}``."""
-    from .run import GRADING_ENV
+    from .grade import GRADING_ENV
 
     root = make_tree(Path(autograder), Path(submission), Path(workdir) / "autograder")
     completed = run_entry_point(root, env=GRADING_ENV)
