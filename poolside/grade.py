@@ -81,8 +81,12 @@ def _notes(executed: Path, cell_timeout: int) -> str:
 
 def grade_one(submission: Submission, autograder: Path, out: Path, key: str,
               expected_name: str | None, timeout: float, cell_timeout: int,
-              running: dict, lock: threading.Lock) -> dict:
-    """Grade one submission and write ``out/<name>/results.json``; return the record."""
+              running: dict, lock: threading.Lock, stopping: threading.Event) -> dict | None:
+    """Grade one submission and write ``out/<name>/results.json``; return the record.
+
+    Returns None, writing nothing, if the batch was interrupted while this one ran: a
+    killed run is not a result, and the next run grades it again.
+    """
     folder = out / submission.name
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -101,6 +105,8 @@ def grade_one(submission: Submission, autograder: Path, out: Path, key: str,
                                     env={**os.environ, **GRADING_ENV})
             with lock:
                 running[submission.name] = proc
+            if stopping.is_set():  # interrupted between start and registration
+                _kill_group(proc)
             try:
                 _, stderr = proc.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -112,6 +118,8 @@ def grade_one(submission: Submission, autograder: Path, out: Path, key: str,
             finally:
                 with lock:
                     running.pop(submission.name, None)
+            if stopping.is_set():
+                return None
             results_path = tmp / "autograder" / "results" / "results.json"
             if (tmp / "executed.ipynb").exists():
                 shutil.copy(tmp / "executed.ipynb", folder / "executed.ipynb")
@@ -252,17 +260,21 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     progress.done = len(records)
     running: dict[str, subprocess.Popen] = {}
     lock = threading.Lock()
+    stopping = threading.Event()
     pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
     try:
         futures = {pool.submit(grade_one, sub, autograder, out, key, expected_name, timeout,
-                               cell_timeout, running, lock): sub for sub, key in todo}
+                               cell_timeout, running, lock, stopping): sub for sub, key in todo}
         progress.update(0)
         for future in as_completed(futures):
             record = future.result()
+            if record is None:
+                continue
             records[record["name"]] = record
             with lock:
                 progress.update(len(running), record)
     except KeyboardInterrupt:
+        stopping.set()
         pool.shutdown(wait=False, cancel_futures=True)
         with lock:
             for proc in running.values():

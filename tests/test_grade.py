@@ -83,3 +83,38 @@ def test_grade_records_a_timeout_and_goes_on(built, tmp_path):
                        cell_timeout=600, echo=lambda text: None)
     rows = dict(zip(table["file"].map(lambda f: Path(f).name), table["status"]))
     assert rows == {"infinite-loop.ipynb": "timeout", "notes.txt": "invalid"}
+
+
+def test_grade_interrupted_keeps_finished_results_and_resumes(built, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "notes.txt").write_bytes((built["examples"] / "notes.txt").read_bytes())
+    (subs / "interrupted-loop.ipynb").write_bytes(
+        (built["examples"] / "infinite-loop.ipynb").read_bytes())
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "poolside.cli", "grade", str(subs), "--out", str(out),
+               "--autograder", str(built["autograder"]), "--jobs", "2", "--timeout", "600",
+               "--cell-timeout", "600"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not (out / "notes.txt" / "results.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)  # let the infinite loop's worker get going
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)  # returns promptly: the running worker is killed
+    assert (out / "notes.txt" / "results.json").exists()
+    assert not (out / "interrupted-loop.ipynb" / "results.json").exists()
+    table = pd.read_csv(out / "grades.csv")
+    assert [Path(f).name for f in table["file"]] == ["notes.txt"]
+    time.sleep(1)
+    leftover = subprocess.run(["pgrep", "-f", "poolside.worker .*interrupted-loop.ipynb"],
+                              capture_output=True, text=True).stdout
+    assert leftover == ""
+    messages = []
+    grade.main([subs / "notes.txt"], out, built["autograder"], echo=messages.append)
+    assert "1 submission(s) already graded" in "".join(messages)
