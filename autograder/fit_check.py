@@ -16,7 +16,6 @@ import arviz as az
 import numpy as np
 import pymc as pm
 import pytensor
-import pytensor.tensor as pt
 
 from .feedback import GradingError
 

@@ -3,8 +3,6 @@
 import json
 import zipfile
 
-import pytest
-
 from poolside import gradescope
 
 
