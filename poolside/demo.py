@@ -22,7 +22,7 @@ def main(out: Path | None = None, echo: Callable[[str], None] = print, jobs: int
         echo(f"built {label}: {path}")
     grading = built["autograder"].parent / "grading"
     table = grade.main([built["examples"]], grading, built["autograder"], jobs=jobs,
-                       timeout=900, cell_timeout=120)
+                       timeout=900, cell_timeout=60)
     shown = table.assign(file=table["file"].map(lambda f: Path(f).name))
     echo("\n" + shown.drop(columns=["reason"]).to_string(index=False))
     echo("\nreasons:\n" + "\n".join(f"  {f}: {r}" for f, r in zip(shown["file"], shown["reason"]) if r))
