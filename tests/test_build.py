@@ -33,3 +33,17 @@ def test_build_zip_ships_the_checks_and_references(built):
 
 def test_build_writes_every_example_submission(built):
     assert {p.name for p in built["examples"].iterdir()} == set(EXPECTED)
+
+
+def test_build_solution_gets_full_marks_with_plain_otter_run(built, tmp_path):
+    import subprocess
+    import sys
+
+    from poolside import grade
+
+    subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(built["autograder"]),
+                    "-o", str(tmp_path), str(built["solution"])], check=True,
+                   capture_output=True, cwd=tmp_path)
+    results = json.loads((tmp_path / "results.json").read_text())
+    scores = {t["name"]: t["score"] for t in results["tests"] if "max_score" in t}
+    assert scores == grade.question_points(built["autograder"])
