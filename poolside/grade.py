@@ -79,6 +79,25 @@ def _notes(executed: Path, cell_timeout: int) -> str:
     return "; ".join(notes)
 
 
+def _outcome(proc: subprocess.Popen, tmp: Path, timeout: float, cell_timeout: int) -> dict:
+    """Wait for a worker; return its status, reason and, when graded, its results."""
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.communicate()
+        return {"status": "timeout", "reason": f"still running after {timeout:g} s; stopped"}
+    results_path = tmp / "autograder" / "results" / "results.json"
+    if proc.returncode == 0 and results_path.exists():
+        gradescope = json.loads(results_path.read_text())
+        return {"status": "graded", "reason": _notes(tmp / "executed.ipynb", cell_timeout),
+                "gradescope": gradescope,
+                "scores": {t["name"]: t["score"] for t in gradescope["tests"]
+                           if t.get("max_score")}}
+    return {"status": "error", "reason": _why_it_failed(stderr, proc.returncode),
+            "stderr": stderr}
+
+
 def grade_one(submission: Submission, autograder: Path, out: Path, key: str,
               expected_name: str | None, timeout: float, cell_timeout: int,
               running: dict, lock: threading.Lock, stopping: threading.Event) -> dict | None:
@@ -91,12 +110,12 @@ def grade_one(submission: Submission, autograder: Path, out: Path, key: str,
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     record = {"file": str(submission.path), "name": submission.name, "key": key,
-              "status": "error", "reason": "", "scores": {}}
+              "status": "invalid", "reason": "", "scores": {}}
     with tempfile.TemporaryDirectory(prefix="poolside-grade-") as tmp:
         tmp = Path(tmp)
         notebook, reason = prepare(submission, tmp, expected_name)
         if notebook is None:
-            record.update(status="invalid", reason=reason)
+            record["reason"] = reason
         else:
             command = [sys.executable, "-m", "poolside.worker", str(autograder), str(notebook),
                        str(tmp), "--cell-timeout", str(cell_timeout)]
@@ -108,32 +127,18 @@ def grade_one(submission: Submission, autograder: Path, out: Path, key: str,
             if stopping.is_set():  # interrupted between start and registration
                 _kill_group(proc)
             try:
-                _, stderr = proc.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                proc.communicate()
-                record.update(status="timeout",
-                              reason=f"still running after {timeout:g} s; stopped")
-                stderr = None
+                outcome = _outcome(proc, tmp, timeout, cell_timeout)
             finally:
                 with lock:
                     running.pop(submission.name, None)
             if stopping.is_set():
                 return None
-            results_path = tmp / "autograder" / "results" / "results.json"
             if (tmp / "executed.ipynb").exists():
                 shutil.copy(tmp / "executed.ipynb", folder / "executed.ipynb")
-            if stderr is not None:
-                if results_path.exists() and proc.returncode == 0:
-                    gradescope = json.loads(results_path.read_text())
-                    record.update(status="graded", reason=_notes(tmp / "executed.ipynb",
-                                                                 cell_timeout),
-                                  gradescope=gradescope)
-                    record["scores"] = {t["name"]: t["score"] for t in gradescope["tests"]
-                                        if t.get("max_score")}
-                else:
-                    record.update(status="error", reason=_why_it_failed(stderr, proc.returncode))
-                    (folder / "grader-stderr.txt").write_text(stderr)
+            stderr = outcome.pop("stderr", None)
+            if stderr:
+                (folder / "grader-stderr.txt").write_text(stderr)
+            record.update(outcome)
     record["seconds"] = round(time.perf_counter() - start, 1)
     _write_atomic(folder / RECORD, record)
     return record
