@@ -11,7 +11,7 @@ from solutions.models import REFERENCES, SAMPLING, sample
 
 from . import paths
 
-__all__ = ["main", "load", "summarise"]
+__all__ = ["main", "load", "summarise", "fingerprint"]
 
 #: The statistics stored for every parameter (the "S" of the specification).
 STATS = ("median", "mad_sd", "q10", "q90", "mcse_median")
@@ -25,16 +25,32 @@ def summarise(idata, var_names) -> dict[str, dict[str, float]]:
     }
 
 
+def fingerprint(reference) -> list[float]:
+    """The model's log-density at the autograder's fixed test points.
+
+    Stored beside the summaries, it ties them to the model that produced them: if a reference
+    model changes without a refit, the fingerprint no longer matches (tests/test_reference.py).
+    """
+    from pymc.model.transform.conditioning import remove_value_transforms
+
+    from autograder.model_check import test_points
+
+    logp = remove_value_transforms(reference.model).compile_logp()
+    return [float(logp(point)) for point in test_points(reference)]
+
+
 def fit(random_seed: int = SAMPLING["random_seed"]) -> dict:
     """Fit every reference model and return the JSON document to store."""
     spotify, _ = load_spotify(paths.DATA)
-    document = {"summaries": {}, "diagnostics": {}, "sampling": {**SAMPLING, "random_seed": random_seed}}
+    document = {"summaries": {}, "diagnostics": {}, "fingerprints": {},
+                "sampling": {**SAMPLING, "random_seed": random_seed}}
     for name, factory in REFERENCES.items():
         reference = factory(spotify)
         start = time.perf_counter()
         idata = sample(reference, random_seed=random_seed)
         table = tidy(idata, var_names=list(reference.summarised))
         document["summaries"][name] = summarise(idata, reference.summarised)
+        document["fingerprints"][name] = fingerprint(reference)
         document["diagnostics"][name] = {
             "seconds": round(time.perf_counter() - start, 1),
             "max_r_hat": float(table["r_hat"].max()),

@@ -83,3 +83,31 @@ def test_hierarchical_shrinks_extreme_and_small_artists_more(references, artist_
 def test_sean_kingston_predicted_below_frank_ocean(references):
     hier = references["hierarchical"]
     assert hier["mu_j[Sean Kingston]"]["median"] < hier["mu_j[Frank Ocean]"]["median"]
+
+
+def test_reference_summaries_come_from_the_current_models(spotify):
+    import json
+
+    import numpy as np
+
+    from poolside import paths
+    from poolside.reference import fingerprint
+    from solutions.models import REFERENCES
+
+    stored = json.loads(paths.REFERENCE_JSON.read_text())["fingerprints"]
+    for name, factory in REFERENCES.items():
+        assert np.allclose(fingerprint(factory(spotify)), stored[name], rtol=1e-9), (
+            f"{name} changed since solutions/reference.json was made: "
+            "run `poolside reference --refit`")
+
+
+def test_requirements_pin_what_pyproject_pins():
+    import tomllib
+
+    from poolside import paths
+
+    pinned = set(tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"][
+        "dependencies"])
+    requirements = {line.strip().lower() for line in paths.REQUIREMENTS.read_text().splitlines()
+                    if line.strip() and not line.startswith("#")}
+    assert {p.lower() for p in pinned} <= requirements
