@@ -17,9 +17,9 @@ __all__ = ["main", "load", "summarise", "fingerprint"]
 STATS = ("median", "mad_sd", "q10", "q90", "mcse_median")
 
 
-def summarise(idata, var_names) -> dict[str, dict[str, float]]:
-    """Summaries keyed ``name`` or ``name[artist]``, each with :data:`STATS`."""
-    table = tidy(idata, var_names=list(var_names))
+def summarise(table) -> dict[str, dict[str, float]]:
+    """A :func:`tidy` table as summaries keyed ``name`` or ``name[artist]``, each with
+    :data:`STATS`."""
     return {
         str(key): {stat: float(row[stat]) for stat in STATS} for key, row in table.iterrows()
     }
@@ -49,7 +49,7 @@ def fit(random_seed: int = SAMPLING["random_seed"]) -> dict:
         start = time.perf_counter()
         idata = sample(reference, random_seed=random_seed)
         table = tidy(idata, var_names=list(reference.summarised))
-        document["summaries"][name] = summarise(idata, reference.summarised)
+        document["summaries"][name] = summarise(table)
         document["fingerprints"][name] = fingerprint(reference)
         document["diagnostics"][name] = {
             "seconds": round(time.perf_counter() - start, 1),
