@@ -95,8 +95,8 @@ def tidy(idata, var_names: list[str] | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    idata : arviz.InferenceData
-        A fitted posterior.
+    idata : xarray.DataTree
+        A fitted posterior, as ``pm.sample`` returns it.
     var_names : list of str, optional
         Variables to summarise; all posterior variables by default.
 
@@ -108,15 +108,14 @@ def tidy(idata, var_names: list[str] | None = None) -> pd.DataFrame:
         ``q10`` and ``q90`` (the central 80% interval), ``mcse_median``, ``ess_median`` and
         ``r_hat``.
     """
-    summary = az.summary(
-        idata, var_names=var_names, stat_focus="median", hdi_prob=0.8, round_to="none"
-    )
+    summary = az.summary(idata, var_names=var_names, kind="all_median", ci_prob=0.8,
+                         round_to="none")
     return pd.DataFrame(
         {
             "median": summary["median"],
             "mad_sd": summary["mad"] * _MAD_TO_SD,
-            "q10": summary["eti_10%"],
-            "q90": summary["eti_90%"],
+            "q10": summary["eti80_lb"],
+            "q90": summary["eti80_ub"],
             "mcse_median": summary["mcse_median"],
             "ess_median": summary["ess_median"],
             "r_hat": summary["r_hat"],

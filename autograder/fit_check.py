@@ -1,8 +1,8 @@
 """Check a student's fitted posterior: that it came from their model, and what it says.
 
 Provenance is exact: the sampler records the log-density of every draw, and recomputing it
-from the student's model at those draws must give the same numbers. An InferenceData typed
-in from printed summaries, with no model behind it, has no such record.
+from the student's model at those draws must give the same numbers. A posterior typed in from
+printed summaries, with no model behind it, has no such record.
 
 Summaries are noisy: each is compared with the stored reference within a band sized from
 Monte Carlo standard error (see :func:`check_summaries`).
@@ -16,6 +16,7 @@ import arviz as az
 import numpy as np
 import pymc as pm
 import pytensor
+import xarray as xr
 
 from .feedback import GradingError
 
@@ -33,16 +34,17 @@ MIN_ESS = 400
 
 
 def posterior_draws(idata, what: str):
-    if not isinstance(idata, az.InferenceData) or "posterior" not in idata.groups():
+    # pm.sample returns an xarray.DataTree (PyMC 6); its groups are its children.
+    if not isinstance(idata, xr.DataTree) or "posterior" not in idata.children:
         raise GradingError(
-            f"The {what} fit should be an `arviz.InferenceData` with a posterior group, as "
-            f"`pm.sample` returns; got `{type(idata).__name__}`."
+            f"The {what} fit should be what `pm.sample` returns (an `xarray.DataTree` with a "
+            f"posterior group); got `{type(idata).__name__}`."
         )
     return idata.posterior
 
 
 def _recorded_logp(idata, what: str):
-    stats = idata.sample_stats if "sample_stats" in idata.groups() else None
+    stats = idata.sample_stats if "sample_stats" in idata.children else None
     for name in ("logp", "lp"):
         if stats is not None and name in stats:
             return np.asarray(stats[name].values, dtype=float)
@@ -93,7 +95,7 @@ def check_provenance(idata, model: pm.Model, what: str, seed: int = 0) -> None:
             raise GradingError(
                 f"The {what} fit does not come from sampling the model you returned: the "
                 "log-density the sampler recorded does not match the model at its own draws. "
-                "Return the model and the InferenceData from the same `pm.sample` call."
+                "Return the model and the result of the same `pm.sample` call."
             )
 
 

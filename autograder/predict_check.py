@@ -12,6 +12,7 @@ from typing import Mapping, Sequence
 import arviz as az
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from .feedback import GradingError
 
@@ -27,8 +28,8 @@ SD_FLOOR = 0.03
 
 
 def stand_in_posterior(summaries: Mapping[str, Mapping[str, float]], artists: Sequence[str],
-                       seed: int) -> az.InferenceData:
-    """An InferenceData whose draws follow N(median, mad_sd) per parameter (positive ones
+                       seed: int) -> xr.DataTree:
+    """A posterior (``xarray.DataTree``, as ``pm.sample`` returns) whose draws follow N(median, mad_sd) per parameter (positive ones
     folded), with dims ``(chain, draw)`` or ``(chain, draw, artist)`` as ``pm.sample`` gives."""
     rng = np.random.default_rng(seed)
     scalars, vectors = {}, {}
@@ -44,7 +45,7 @@ def stand_in_posterior(summaries: Mapping[str, Mapping[str, float]], artists: Se
     for name, by_artist in vectors.items():
         posterior[name] = np.stack([by_artist[a] for a in artists], axis=-1)
     dims = {name: ["artist"] for name in vectors}
-    return az.from_dict(posterior=posterior, coords={"artist": list(artists)}, dims=dims)
+    return az.from_dict({"posterior": posterior}, coords={"artist": list(artists)}, dims=dims)
 
 
 def require_predictions(predictions, artists: Sequence[str], n_draws: int, what: str) -> pd.DataFrame:

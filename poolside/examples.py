@@ -38,8 +38,8 @@ MISTAKES = {
                           nuts_sampler="nutpie", progressbar=False)""",
              """pm.Normal("popularity", mu, sigma, observed=y)
         rng = np.random.default_rng(1)
-        idata = az.from_dict(posterior={"mu": rng.normal(58.4, 1.11, (4, 5000)),
-                                        "sigma": rng.normal(20.7, 0.781, (4, 5000))})"""),
+        idata = az.from_dict({"posterior": {"mu": rng.normal(58.4, 1.11, (4, 5000)),
+                                        "sigma": rng.normal(20.7, 0.781, (4, 5000))}})"""),
             ("""        tau = pm.Exponential("tau", 1.0)
         sigma_mu = pm.Deterministic("sigma_mu", tau * sigma_y)
         mu_j = pm.Normal("mu_j", mu, sigma_mu, dims="artist")""",

@@ -112,7 +112,7 @@ def validate_results(results: dict) -> list[str]:
 _NETWORK = re.compile(r"\b(wget|curl|pip install|mamba install|conda install|apt-get|git clone)\b")
 
 
-def check_environment(autograder: Path, python: str = "3.11") -> list[str]:
+def check_environment(autograder: Path, python: str = "3.12") -> list[str]:
     """Problems with the zip's environment: Python version, unpinned packages, and network
     fetches in what runs at grading time (``setup.sh`` runs once, when the image is built)."""
     problems = []

@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
-# Create .venv (Python 3.11) with the pinned grading stack and poolside itself. Idempotent.
+# Create .venv (Python 3.12 or newer) with the locked grading stack, pytest and poolside
+# itself. Idempotent: reinstalls only when a lock or pyproject.toml changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3.11}
-command -v "$PYTHON" >/dev/null || PYTHON=python3
-"$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11), f"need Python 3.11, found {sys.version}"'
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
+
+# PyMC 6 needs Python >= 3.12; on 3.11 an unpinned install silently falls back to PyMC 5.
+find_python() {
+  for candidate in "${PYTHON:-}" python3.13 python3.12 python3; do
+    [ -n "$candidate" ] || continue
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+      echo "$candidate"; return
+    fi
+  done
+  # pyenv installs versions that are not on PATH unless selected
+  for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3; do
+    [ -x "$candidate" ] && { echo "$candidate"; return; }
+  done
+  echo "need Python 3.12 or newer (set PYTHON=/path/to/python3.12)" >&2
+  exit 1
+}
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
+  rm -rf .venv
+  "$(find_python)" -m venv .venv
 fi
 stamp=.venv/.requirements.sha256
-want=$(sha256sum assignment/requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(sha256sum requirements-dev.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -r assignment/requirements.txt
+  .venv/bin/python -m pip install --quiet -r requirements-dev.txt
   .venv/bin/python -m pip install --quiet --no-deps -e .
   echo "$want" > "$stamp"
 fi

@@ -32,8 +32,8 @@ def test_check_provenance_accepts_pymcs_own_nuts(spotify):
 
 def test_check_provenance_rejects_a_fabricated_inferencedata(small_fit):
     rng = np.random.default_rng(0)
-    fake = az.from_dict(posterior={"mu": rng.normal(58.4, 1.11, (4, 5000)),
-                                   "sigma": rng.normal(20.7, 0.781, (4, 5000))})
+    fake = az.from_dict({"posterior": {"mu": rng.normal(58.4, 1.11, (4, 5000)),
+                                   "sigma": rng.normal(20.7, 0.781, (4, 5000))}})
     with pytest.raises(GradingError, match="sampler statistics"):
         check_provenance(fake, small_fit[0], "complete pooled model")
 

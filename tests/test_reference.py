@@ -101,13 +101,59 @@ def test_reference_summaries_come_from_the_current_models(spotify):
             "run `poolside reference --refit`")
 
 
-def test_requirements_pin_what_pyproject_pins():
+def _locked(path):
+    from packaging.requirements import Requirement
+
+    locked = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith(("#", "-")):
+            req = Requirement(line)
+            locked.setdefault(req.name.lower().replace("_", "-"), set()).update(
+                s.version for s in req.specifier)
+    return locked
+
+
+def _direct(path):
+    from packaging.requirements import Requirement
+
+    return [Requirement(line) for line in path.read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith(("#", "-"))]
+
+
+def test_the_lock_satisfies_every_range_pyproject_and_requirements_in_ask_for():
     import tomllib
+
+    from packaging.requirements import Requirement
 
     from poolside import paths
 
-    pinned = set(tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"][
-        "dependencies"])
-    requirements = {line.strip().lower() for line in paths.REQUIREMENTS.read_text().splitlines()
-                    if line.strip() and not line.startswith("#")}
-    assert {p.lower() for p in pinned} <= requirements
+    locked = _locked(paths.REQUIREMENTS)
+    wanted = [Requirement(d) for d in tomllib.loads(
+        (paths.ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
+    wanted += _direct(paths.REQUIREMENTS.with_suffix(".in"))
+    for req in wanted:
+        versions = locked.get(req.name.lower().replace("_", "-"))
+        assert versions, f"{req.name} is not in the lock: recompile it"
+        assert all(req.specifier.contains(v) for v in versions), (
+            f"the lock pins {req.name} {versions}, outside {req.specifier}")
+
+
+def test_the_lock_pins_every_package_exactly_and_leaves_out_servers_and_ides():
+    from poolside import paths
+
+    lines = [line for line in paths.REQUIREMENTS.read_text().splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    assert all("==" in line for line in lines), [l for l in lines if "==" not in l]
+    locked = _locked(paths.REQUIREMENTS)
+    # Grading runs a kernel, not a notebook server: none of these belongs in the lock.
+    assert not {"jupyterlab", "notebook", "jupyter-server", "jupyter"} & set(locked)
+
+
+def test_pymc6_stack_is_what_the_project_runs():
+    import arviz
+    import pymc
+    import pytensor
+
+    assert int(pymc.__version__.split(".")[0]) >= 6
+    assert int(pytensor.__version__.split(".")[0]) >= 3
+    assert int(arviz.__version__.split(".")[0]) >= 1
