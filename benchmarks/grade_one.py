@@ -1,74 +1,146 @@
-"""Benchmark: grade one full submission with ``otter run`` and measure what Gradescope would.
+"""Benchmark: what grading one full submission costs, for one or more stacks side by side.
 
-Reports, over several runs, the median wall time, CPU time (all processes: otter, the notebook
-kernel, compilers; from getrusage of reaped children) and the peak memory of all processes
-together, sampled every 0.1 s as the sum of proportional set sizes (PSS: shared pages divided
-among the processes sharing them, close to what a container's memory limit counts).
-Gradescope's default container has 0.5 vCPU, so its wall time is roughly twice the CPU time.
+Each configuration grades the solution notebook with ``otter run`` on one core
+(``taskset -c 0``), as Gradescope's 0.5 vCPU container would, and reports the median over
+``--runs`` of:
 
-    .venv/bin/python benchmarks/grade_one.py [--runs 3] [--notebook dist/solution/hierarchical.ipynb]
+* CPU seconds of all processes (getrusage of reaped children: otter, the kernel, compilers);
+* peak memory of all processes together, sampled every 0.1 s, as the sum of PSS (shared pages
+  divided among the processes sharing them, close to what a container's limit counts) and the
+  sum of RSS (shared pages counted in every process: an upper bound);
+* the score, so a fast run that graded wrongly cannot pass unnoticed.
+
+Runs are interleaved (run 1 of every configuration, then run 2, ...) so that machine load
+drifts affect all configurations alike. A configuration is ``NAME=PYTHON:DIST`` with ``DIST``
+holding ``autograder.zip`` and ``solution/hierarchical.ipynb``; each is measured with a
+**cold** compile cache (a new empty folder per run, as in a fresh container) and a **warm**
+one (a folder warmed once before the first run, as ``setup.sh`` and ``poolside grade`` do).
+
+    .venv/bin/python benchmarks/grade_one.py --runs 3 \\
+        --stack new=.venv/bin/python:dist \\
+        --stack old=../baseline-old/.venv/bin/python:../baseline-old/dist
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
+import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import os
-import resource
-
 import psutil
 
-from poolside.grade import GRADING_ENV
-
-ROOT = Path(__file__).resolve().parents[1]
+ALLOCATOR = {"MALLOC_ARENA_MAX": "1", "MALLOC_TRIM_THRESHOLD_": "1000000"}
 
 
-def measure(notebook: Path, autograder: Path) -> dict[str, float]:
+def cache_environment(python: str, root: Path) -> dict[str, str]:
+    """Point a stack's compile caches at ``root``. The new stack says how itself
+    (``autograder.cache.environment``); an older one has only PyTensor's base_compiledir."""
+    probe = subprocess.run(
+        [python, "-c", "import json, sys; from autograder.cache import environment; "
+                       "print(json.dumps(environment(sys.argv[1])))", str(root)],
+        capture_output=True, text=True, cwd=_repo(python))
+    if probe.returncode == 0:
+        return json.loads(probe.stdout)
+    return {"PYTENSOR_FLAGS": f"base_compiledir={root / 'pytensor'}",
+            "NUMBA_CACHE_DIR": str(root / "numba")}
+
+
+def _repo(python: str) -> Path:
+    """The checkout a stack's interpreter belongs to (``REPO/.venv/bin/python``)."""
+    return Path(python).parents[2]
+
+
+def warm(python: str, dist: Path, cache: Path) -> None:
+    """Fill ``cache`` the way the stack's own grading does before the first submission."""
+    env = {**os.environ, **cache_environment(python, cache)}
+    repo = _repo(python)
+    warmer = subprocess.run([python, "-m", "autograder.cache", "warm", str(cache),
+                             str(repo / "data" / "spotify.csv")], env=env, cwd=repo,
+                            capture_output=True, text=True)
+    if warmer.returncode != 0:  # a stack without a warm step: grade once to fill the cache
+        measure(python, dist, cache)
+
+
+def measure(python: str, dist: Path, cache: Path) -> dict[str, float]:
+    env = {**os.environ, **ALLOCATOR, **cache_environment(python, cache)}
     with tempfile.TemporaryDirectory() as out:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        proc = psutil.Popen([sys.executable, "-m", "otter", "run", "-a", str(autograder), "-o",
-                             out, str(notebook)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, **GRADING_ENV})
-        peak = 0
+        proc = psutil.Popen(
+            ["taskset", "-c", "0", python, "-m", "otter", "run", "-a",
+             str(dist / "autograder.zip"), "-o", out, str(dist / "solution/hierarchical.ipynb")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        peak_pss = peak_rss = 0
         while proc.poll() is None:
+            pss = rss = 0
             try:
-                total = 0
-                for p in [proc, *proc.children(recursive=True)]:
-                    try:
-                        total += p.memory_full_info().pss
-                    except (psutil.NoSuchProcess, psutil.AccessDenied):
-                        pass
-                peak = max(peak, total)
+                family = [proc, *proc.children(recursive=True)]
             except psutil.NoSuchProcess:
-                pass
+                family = []
+            for p in family:
+                try:
+                    info = p.memory_full_info()
+                    pss, rss = pss + info.pss, rss + info.rss
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    pass
+            peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
             time.sleep(0.1)
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        score = (Path(out) / "results.json").exists()
+        results = Path(out) / "results.json"
+        score = (sum(t.get("score", 0) for t in json.loads(results.read_text())["tests"])
+                 if results.exists() else float("nan"))
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu, "peak_pss_mb": peak / 2**20,
-            "graded": float(score)}
+    return {"cpu_s": cpu, "wall_s": wall, "peak_pss_mb": peak_pss / 2**20,
+            "peak_rss_mb": peak_rss / 2**20, "score": score}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--notebook", type=Path, default=ROOT / "dist/solution/hierarchical.ipynb")
-    parser.add_argument("--autograder", type=Path, default=ROOT / "dist/autograder.zip")
+    parser.add_argument("--stack", action="append", default=[],
+                        help="NAME=PYTHON:DIST (repeatable; default new=.venv/bin/python:dist)")
+    parser.add_argument("--modes", default="cold,warm")
     args = parser.parse_args()
-    runs = [measure(args.notebook.resolve(), args.autograder.resolve()) for _ in range(args.runs)]
-    for i, r in enumerate(runs, 1):
-        print(f"run {i}: wall {r['wall_s']:.1f} s, cpu {r['cpu_s']:.1f} s, "
-              f"peak pss {r['peak_pss_mb']:.0f} MB, results {'yes' if r['graded'] else 'NO'}")
-    for key in ("wall_s", "cpu_s", "peak_pss_mb"):
-        print(f"median {key}: {statistics.median(r[key] for r in runs):.1f}")
+    stacks = {}
+    for spec in args.stack or ["new=.venv/bin/python:dist"]:
+        name, _, rest = spec.partition("=")
+        python, _, dist = rest.partition(":")
+        stacks[name] = (str(Path(python).absolute()), Path(dist).resolve())
+    modes = args.modes.split(",")
+    scratch = Path(tempfile.mkdtemp(prefix="poolside-bench-"))
+    try:
+        warm_caches = {}
+        if "warm" in modes:
+            for name, (python, dist) in stacks.items():
+                warm_caches[name] = scratch / f"{name}-warm"
+                warm(python, dist, warm_caches[name])
+        results = {(name, mode): [] for name in stacks for mode in modes}
+        for run in range(args.runs):
+            for name, (python, dist) in stacks.items():
+                for mode in modes:
+                    cache = warm_caches[name] if mode == "warm" else scratch / f"{name}-cold-{run}"
+                    r = measure(python, dist, cache)
+                    results[name, mode].append(r)
+                    print(f"run {run + 1} {name:>6} {mode}: cpu {r['cpu_s']:5.1f} s, wall "
+                          f"{r['wall_s']:5.1f} s, peak PSS {r['peak_pss_mb']:4.0f} MB, RSS "
+                          f"{r['peak_rss_mb']:4.0f} MB, score {r['score']:g}", flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"\nmedians of {args.runs} runs, one core:")
+    print(f"{'stack':>8} {'cache':>5} {'CPU s':>7} {'wall s':>7} {'PSS MB':>7} {'RSS MB':>7} "
+          f"{'score':>6}")
+    for (name, mode), runs in results.items():
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        print(f"{name:>8} {mode:>5} {med['cpu_s']:7.1f} {med['wall_s']:7.1f} "
+              f"{med['peak_pss_mb']:7.0f} {med['peak_rss_mb']:7.0f} {med['score']:6g}")
 
 
 if __name__ == "__main__":

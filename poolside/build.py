@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import paths
 from .examples import write_examples
-from .grade import GRADING_ENV
+from .grade import grading_environment
 from .run import main as run_submission
 
 __all__ = ["main", "stage"]
@@ -40,14 +40,23 @@ def stage(workdir: Path) -> Path:
     return workdir / paths.MASTER.name
 
 
-#: Appended to the zip's run_autograder: completes results.json (autograder/results.py).
-COMPLETE_RESULTS = "python /autograder/source/files/autograder/results.py /autograder/results/results.json"
+#: Where the Gradescope image keeps its compile cache (autograder/cache.py).
+GRADESCOPE_CACHE = "/autograder/cache"
+_FILES = "/autograder/source/files"
+#: Appended to setup.sh: compile the reference models into the image once, when it is built.
+WARM_CACHE = (f"cd {_FILES} && mamba run -n otter-env python -m autograder.cache warm "
+              f"{GRADESCOPE_CACHE} spotify.csv")
+#: Around Otter in run_autograder: note the cache, report a miss, complete results.json.
+BEFORE_OTTER = f"python {_FILES}/autograder/cache.py mark {GRADESCOPE_CACHE}"
+AFTER_OTTER = (f"python {_FILES}/autograder/cache.py report {GRADESCOPE_CACHE}\n"
+               f"python {_FILES}/autograder/results.py /autograder/results/results.json")
 
 
 def tune_entry_point(zip_path: Path) -> None:
-    """Adjust the zip's ``run_autograder``: export :data:`~poolside.run.GRADING_ENV` before
-    Otter runs, and complete ``results.json`` after it."""
-    exports = " ".join(f"{k}={v}" for k, v in GRADING_ENV.items())
+    """Adjust the zip's scripts: ``setup.sh`` warms the compile cache into the image, and
+    ``run_autograder`` exports :func:`grading_environment` before Otter runs, reports a cache
+    miss and completes ``results.json`` after it."""
+    exports = " ".join(f"{k}={v}" for k, v in grading_environment(GRADESCOPE_CACHE).items())
     with zipfile.ZipFile(zip_path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as target:
@@ -57,8 +66,11 @@ def tune_entry_point(zip_path: Path) -> None:
                 marker = "python /autograder/source/run_otter.py"
                 if marker not in text:
                     raise RuntimeError("unexpected run_autograder from Otter; cannot tune it")
-                text = text.replace(marker, f"export {exports}\n{marker}")
-                data = (text.rstrip("\n") + f"\n{COMPLETE_RESULTS}\n").encode()
+                text = text.replace(marker, f"export {exports}\n{BEFORE_OTTER}\n{marker}")
+                data = (text.rstrip("\n") + f"\n{AFTER_OTTER}\n").encode()
+            elif info.filename == "setup.sh":
+                data = (data.decode().rstrip("\n") + "\n\n# Compile the reference models into "
+                        f"the image (autograder/cache.py)\n{WARM_CACHE}\n").encode()
             target.writestr(info, data)
 
 

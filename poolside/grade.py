@@ -28,12 +28,45 @@ import pandas as pd
 
 from .intake import Submission, assignment_name, discover, prepare
 
-__all__ = ["main", "STATUSES", "question_points", "GRADING_ENV"]
+__all__ = ["main", "STATUSES", "question_points", "GRADING_ENV", "grading_environment",
+           "default_cache", "warm_cache"]
 
 #: Allocator settings for the grading processes: one malloc arena that hands freed memory
 #: back to the system. Measured (benchmarks/grade_one.py) to lower the peak memory of a
 #: full grading run by about 30 MB; the build writes the same into the zip's run_autograder.
 GRADING_ENV = {"MALLOC_ARENA_MAX": "1", "MALLOC_TRIM_THRESHOLD_": "1000000"}
+
+
+
+def default_cache() -> Path:
+    """The compile cache shared by local batches (see ``autograder/cache.py``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "poolside" / "compile"
+
+
+def grading_environment(cache_root) -> dict[str, str]:
+    """What every grading process exports: allocator settings and the compile cache."""
+    from autograder.cache import environment
+
+    return {**GRADING_ENV, **environment(cache_root)}
+
+
+def warm_cache(cache_root: Path, echo: Callable[[str], None]) -> None:
+    """Compile the reference models into ``cache_root`` once, before the workers start.
+
+    A failure here costs time (each worker compiles for itself), never a grade.
+    """
+    from . import paths
+
+    command = [sys.executable, "-m", "autograder.cache", "warm", str(cache_root),
+               str(paths.DATA)]
+    completed = subprocess.run(command, capture_output=True, text=True,
+                               env={**os.environ, **grading_environment(cache_root)})
+    if completed.returncode != 0:
+        lines = completed.stderr.strip().splitlines() or ["no message"]
+        echo(f"warning: could not warm the compile cache ({lines[-1][:120]}); "
+             "grading goes on, each submission compiles its own models\n")
+
 
 STATUSES = ("graded", "timeout", "error", "invalid")
 RECORD = "results.json"
@@ -100,7 +133,8 @@ def _outcome(proc: subprocess.Popen, tmp: Path, timeout: float, cell_timeout: in
 
 def grade_one(submission: Submission, autograder: Path, out: Path, key: str,
               expected_name: str | None, timeout: float, cell_timeout: int,
-              running: dict, lock: threading.Lock, stopping: threading.Event) -> dict | None:
+              running: dict, lock: threading.Lock, stopping: threading.Event,
+              env: dict[str, str]) -> dict | None:
     """Grade one submission and write ``out/<name>/results.json``; return the record.
 
     Returns None, writing nothing, if the batch was interrupted while this one ran: a
@@ -121,7 +155,7 @@ def grade_one(submission: Submission, autograder: Path, out: Path, key: str,
                        str(tmp), "--cell-timeout", str(cell_timeout)]
             proc = subprocess.Popen(command, cwd=tmp, start_new_session=True,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                    env={**os.environ, **GRADING_ENV})
+                                    env=env)
             with lock:
                 running[submission.name] = proc
             if stopping.is_set():  # interrupted between start and registration
@@ -224,7 +258,8 @@ class _Progress:
 
 
 def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: float = 900,
-         cell_timeout: int = 300, echo: Callable[[str], None] | None = None) -> pd.DataFrame:
+         cell_timeout: int = 300, echo: Callable[[str], None] | None = None,
+         cache: Path | None = None) -> pd.DataFrame:
     """Grade every submission under ``paths`` into ``out``; return the grades table.
 
     Parameters
@@ -241,6 +276,8 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         Seconds one submission may take in all before it is stopped (status ``timeout``).
     cell_timeout : int
         Seconds one notebook cell may run before it is interrupted and grading goes on.
+    cache : Path, optional
+        Compile cache, warmed once before the workers start; :func:`default_cache` if None.
     """
     echo = echo or (lambda text: print(text, end="", file=sys.stderr, flush=True))
     out = Path(out)
@@ -261,6 +298,14 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
             todo.append((sub, key))
     if records:
         echo(f"{len(records)} submission(s) already graded with this autograder: skipped\n")
+    cache = Path(cache or default_cache())
+    env = {**os.environ, **grading_environment(cache)}
+    if todo:
+        from autograder.cache import count
+
+        echo(f"warming the compile cache in {cache}\n")
+        warm_cache(cache, echo)
+        warm_entries = count(cache)
     progress = _Progress(len(submissions), echo)
     progress.done = len(records)
     running: dict[str, subprocess.Popen] = {}
@@ -269,7 +314,8 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
     try:
         futures = {pool.submit(grade_one, sub, autograder, out, key, expected_name, timeout,
-                               cell_timeout, running, lock, stopping): sub for sub, key in todo}
+                               cell_timeout, running, lock, stopping, env): sub
+                   for sub, key in todo}
         progress.update(0)
         for future in as_completed(futures):
             record = future.result()
@@ -293,6 +339,11 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         if len(table):
             write_summary_plot(table, points, out)
     echo("\n" + summary_text(table, points) + "\n")
+    if todo:
+        compiled = count(cache) - warm_entries
+        echo(f"compile cache: {compiled} function(s) compiled while grading"
+             + (" (submissions unlike the references; this costs time only)\n" if compiled
+                else "\n"))
     return table
 
 
