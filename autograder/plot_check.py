@@ -17,10 +17,15 @@ __all__ = [
     "require_label",
     "bars",
     "dashed_horizontal_levels",
+    "histogram_bins",
     "interval_segments",
     "marker_values",
     "named_categories",
     "filled_areas",
+    "filled_spans",
+    "vertices",
+    "category_positions",
+    "spans_at",
 ]
 
 
@@ -52,14 +57,41 @@ def bars(ax: Axes) -> list[Rectangle]:
 
 
 def dashed_horizontal_levels(ax: Axes) -> list[float]:
-    """The y value of every dashed (or dotted) horizontal line."""
+    """The y value of every dashed (or dotted) horizontal line: ``axhline``/``plot`` lines and
+    ``hlines`` segments alike."""
     levels = []
     for line in ax.get_lines():
         if line.get_linestyle() in ("--", "-.", ":", "dashed", "dashdot", "dotted"):
             y = np.asarray(line.get_ydata(), dtype=float)
             if y.size and np.allclose(y, y[0]):
                 levels.append(float(y[0]))
+    for coll in ax.collections:
+        if isinstance(coll, LineCollection) and any(
+                dashes is not None for _, dashes in coll.get_linestyle()):
+            for seg in coll.get_segments():
+                seg = np.asarray(seg, dtype=float)
+                if len(seg) >= 2 and np.allclose(seg[:, 1], seg[0, 1]):
+                    levels.append(float(seg[0, 1]))
     return levels
+
+
+def histogram_bins(ax: Axes) -> list[tuple[float, float, float]]:
+    """Histogram bins as ``(left, right, height)``, however they were drawn: filled bars
+    (``hist``, ``bar``, any ``rwidth``) or outlines (``histtype="step"``, ``stairs``), read as
+    the horizontal top edges of every patch."""
+    bins = []
+    for patch in ax.patches:
+        if isinstance(patch, Rectangle):
+            if patch.get_height() > 0:
+                bins.append((patch.get_x(), patch.get_x() + patch.get_width(),
+                             patch.get_height()))
+            continue
+        v = np.asarray(patch.get_path().transformed(patch.get_patch_transform()).vertices,
+                       dtype=float)
+        for (x0, y0), (x1, y1) in zip(v[:-1], v[1:]):
+            if np.isclose(y0, y1) and y0 > 0 and x1 != x0:
+                bins.append((min(x0, x1), max(x0, x1), y0))
+    return sorted(bins)
 
 
 def interval_segments(ax: Axes) -> list[tuple[float, float, float]]:
@@ -109,3 +141,64 @@ def filled_areas(ax: Axes) -> list[PolyCollection]:
 def lines_with_points(ax: Axes, min_points: int = 20) -> list[Line2D]:
     """Curves (density lines): lines drawn through many points."""
     return [line for line in ax.get_lines() if len(line.get_xdata()) >= min_points]
+
+
+def vertices(ax: Axes) -> np.ndarray:
+    """Every point the Axes draws, in data coordinates, whatever made it: lines, patches
+    (bars, boxes, polygons from ``fill``), scatter offsets, polygons from ``fill_between`` or
+    violins, and line segments from ``vlines``/``hlines``."""
+    found = [np.asarray(line.get_xydata(), dtype=float).reshape(-1, 2)
+             for line in ax.get_lines()]
+    for patch in ax.patches:
+        path = patch.get_path().transformed(patch.get_patch_transform())
+        found.append(np.asarray(path.vertices, dtype=float))
+    for coll in ax.collections:
+        if isinstance(coll, LineCollection):
+            found.extend(np.asarray(seg, dtype=float).reshape(-1, 2) for seg in coll.get_segments())
+        elif isinstance(coll, PolyCollection):
+            found.extend(np.asarray(p.vertices, dtype=float) for p in coll.get_paths())
+        elif isinstance(coll, PathCollection):
+            found.append(np.asarray(coll.get_offsets(), dtype=float).reshape(-1, 2))
+    found = [v for v in found if v.size]
+    points = np.concatenate(found) if found else np.empty((0, 2))
+    return points[np.isfinite(points).all(axis=1)]
+
+
+def category_positions(ax: Axes, names: Sequence[str]) -> tuple[int, dict[str, float]]:
+    """Which axis carries ``names`` as tick labels (0 for x, 1 for y) and where each sits."""
+    best = (0, {})
+    for axis, ticks in ((0, ax.get_xticklabels()), (1, ax.get_yticklabels())):
+        wanted = set(names)
+        where = {t.get_text(): float(t.get_position()[axis]) for t in ticks
+                 if t.get_text() in wanted}
+        if len(where) > len(best[1]):
+            best = (axis, where)
+    return best
+
+
+def spans_at(ax: Axes, names: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """For each named category, the range of values drawn within half a slot of its tick."""
+    axis, where = category_positions(ax, names)
+    points = vertices(ax)
+    spans = {}
+    for name, position in where.items():
+        near = points[np.abs(points[:, axis] - position) < 0.5, 1 - axis]
+        if near.size:
+            spans[name] = (float(near.min()), float(near.max()))
+    return spans
+
+
+def filled_spans(ax: Axes) -> list[tuple[float, float]]:
+    """The x range of every filled region: ``fill_between`` polygons and ``fill`` patches."""
+    spans = []
+    for coll in ax.collections:
+        if isinstance(coll, PolyCollection):
+            for path in coll.get_paths():
+                if len(path.vertices):
+                    spans.append((float(path.vertices[:, 0].min()),
+                                   float(path.vertices[:, 0].max())))
+    for patch in ax.patches:
+        if patch.get_fill() and not isinstance(patch, Rectangle):
+            v = patch.get_path().transformed(patch.get_patch_transform()).vertices
+            spans.append((float(v[:, 0].min()), float(v[:, 0].max())))
+    return spans

@@ -16,7 +16,8 @@ import xarray as xr
 
 from .feedback import GradingError
 
-__all__ = ["stand_in_posterior", "require_predictions", "check_centre", "expected_predictive"]
+__all__ = ["stand_in_posterior", "require_predictions", "check_centre", "expected_predictive",
+           "draw_parameters", "check_follows_draws"]
 
 CHAINS, DRAWS = 2, 2000
 # Predictive draws are close to independent; their median's MCSE is about 1.25 sd / sqrt(n).
@@ -26,17 +27,35 @@ Z = 5.0
 # median definitions on top of Z standard errors.
 SD_FLOOR = 0.03
 
+# The stand-in is not the real posterior: it is built so that every plausible wrong formula
+# moves the predictions measurably. Location parameters spread with sd LOCATION_SD and scales
+# with sd SCALE_SD (the real posterior's spreads, 1 to 7 points, are too small next to song
+# noise of about 14 to tell a prediction that follows each draw from one that plugs in a
+# posterior mean). sigma_mu is moved to SIGMA_MU_FACTOR times its median (about 40, against
+# sigma_y about 14), so a new artist's predictions made with the wrong sd are far too narrow
+# or too wide.
+LOCATION_SD = 10.0
+SCALE_SD = 4.0
+SIGMA_MU_FACTOR = 3.0
+# Slopes of predictions on their own draw's parameters (1 when each draw's parameters are
+# used, 0 for a plug-in). With the spreads above their standard error is at most about 0.07.
+SLOPE_TOLERANCE = 0.35
+
 
 def stand_in_posterior(summaries: Mapping[str, Mapping[str, float]], artists: Sequence[str],
                        seed: int) -> xr.DataTree:
-    """A posterior (``xarray.DataTree``, as ``pm.sample`` returns) whose draws follow N(median, mad_sd) per parameter (positive ones
-    folded), with dims ``(chain, draw)`` or ``(chain, draw, artist)`` as ``pm.sample`` gives."""
+    """A posterior (``xarray.DataTree``, as ``pm.sample`` returns) centred on the reference
+    medians, spread wide on purpose (see :data:`LOCATION_SD`), with dims ``(chain, draw)`` or
+    ``(chain, draw, artist)`` as ``pm.sample`` gives. Scales are folded to stay positive."""
     rng = np.random.default_rng(seed)
     scalars, vectors = {}, {}
     for key, s in summaries.items():
         name, _, label = key.partition("[")
-        draws = np.abs(rng.normal(s["median"], s["mad_sd"], size=(CHAINS, DRAWS))) \
-            if name.startswith("sigma") else rng.normal(s["median"], s["mad_sd"], (CHAINS, DRAWS))
+        if name.startswith("sigma"):
+            centre = s["median"] * (SIGMA_MU_FACTOR if name == "sigma_mu" else 1.0)
+            draws = np.abs(rng.normal(centre, SCALE_SD, size=(CHAINS, DRAWS)))
+        else:
+            draws = rng.normal(s["median"], LOCATION_SD, size=(CHAINS, DRAWS))
         if label:
             vectors.setdefault(name, {})[label.rstrip("]")] = draws
         else:
@@ -80,17 +99,51 @@ def check_centre(values: np.ndarray, expected_median: float, predictive_sd: floa
         )
 
 
+def draw_parameters(posterior_draws: Mapping[str, np.ndarray], kind: str, artist_index
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Per draw, the predictive's centre and its sd given that centre's own draw.
+
+    For an artist in the data the centre is the artist's mean and the sd the song noise; for a
+    new artist under the hierarchical model the centre is mu and the sd combines the artist
+    layer and song noise, sqrt(sigma_mu^2 + sigma_y^2).
+    """
+    p = {k: np.asarray(v).reshape(-1, *np.shape(v)[2:]) for k, v in posterior_draws.items()}
+    if kind == "complete_pooled":
+        return p["mu"], p["sigma"]
+    if kind == "no_pooled":
+        return p["mu_j"][:, artist_index], p["sigma"]
+    if artist_index is None:
+        return p["mu"], np.hypot(p["sigma_mu"], p["sigma_y"])
+    return p["mu_j"][:, artist_index], p["sigma_y"]
+
+
 def expected_predictive(posterior_draws: Mapping[str, np.ndarray], kind: str, artist_index,
                         seed: int) -> np.ndarray:
     """Reference predictive draws for one artist (``artist_index=None`` for a new artist)."""
     rng = np.random.default_rng(seed)
-    p = {k: np.asarray(v).reshape(-1, *np.shape(v)[2:]) for k, v in posterior_draws.items()}
-    if kind == "complete_pooled":
-        centre, noise = p["mu"], p["sigma"]
-    elif kind == "no_pooled":
-        centre, noise = p["mu_j"][:, artist_index], p["sigma"]
-    elif artist_index is None:
-        centre, noise = rng.normal(p["mu"], p["sigma_mu"]), p["sigma_y"]
-    else:
-        centre, noise = p["mu_j"][:, artist_index], p["sigma_y"]
-    return rng.normal(centre, noise)
+    centre, sd = draw_parameters(posterior_draws, kind, artist_index)
+    return rng.normal(centre, sd)
+
+
+def _slope(y: np.ndarray, x: np.ndarray) -> float:
+    x = x - x.mean()
+    return float(np.dot(x, y - y.mean()) / np.dot(x, x))
+
+
+def check_follows_draws(values: np.ndarray, centre: np.ndarray, sd: np.ndarray, what: str,
+                        label: str) -> None:
+    """Each prediction uses its own draw's parameters: predictions rise one for one with the
+    draw's centre, and their distance from it grows with the draw's sd (E|N(0, s)| is
+    s sqrt(2/pi)). A prediction made from posterior means follows neither."""
+    if abs(_slope(values, centre) - 1.0) > SLOPE_TOLERANCE:
+        raise GradingError(
+            f"`{what}`: the predictions for {label} do not move with the posterior draws of "
+            "that artist's mean: prediction i should be simulated from draw i's parameters, "
+            "not from a single summary of the posterior."
+        )
+    if abs(_slope(np.abs(values - centre), sd) - np.sqrt(2 / np.pi)) > SLOPE_TOLERANCE:
+        raise GradingError(
+            f"`{what}`: the song-to-song noise in the predictions for {label} does not follow "
+            "each posterior draw's standard deviation: look at which sd each simulated song "
+            "uses, draw by draw."
+        )

@@ -130,19 +130,22 @@ def q2_plot_popularity(env):
 
 
 def _check_distribution_plot(ax, values, what, unit):
-    rects = plot_check.bars(ax)
+    bins = plot_check.histogram_bins(ax)
     curves = plot_check.lines_with_points(ax)
-    if len(rects) >= 5:
-        heights = np.array([r.get_height() for r in rects])
-        widths = np.array([r.get_width() for r in rects])
-        left = min(r.get_x() for r in rects)
-        right = max(r.get_x() + r.get_width() for r in rects)
+    if len(bins) >= 5:
+        left = np.array([b[0] for b in bins])
+        heights = np.array([b[2] for b in bins])
+        # Bars may be narrower than their bins (rwidth < 1): a bin's width is the distance to
+        # the next bar, and the last one is as wide as the typical bin.
+        pitch = np.diff(left)
+        typical = float(np.median(pitch)) if pitch.size else bins[0][1] - bins[0][0]
+        widths = np.append(pitch, typical)
         counted = np.isclose(heights.sum(), len(values))
         density = np.isclose((heights * widths).sum(), 1.0, rtol=0.02)
         if not (counted or density):
             raise GradingError(f"`{what}`: the histogram should count all {len(values)} "
                                f"{unit} (or show their density).")
-        if left > values.min() + 1e-9 or right < values.max() - 1e-9:
+        if left.min() > values.min() + typical / 2 or left.max() + typical < values.max() - 1e-6:
             raise GradingError(f"`{what}`: the histogram does not cover the whole range "
                                "of the data.")
     elif curves:
@@ -158,11 +161,21 @@ def q6_plot_by_artist(env):
     spotify, _ = data()
     ax = plot_check.require_axes(_call(env, "plot_popularity_by_artist", spotify.copy()),
                                  "plot_popularity_by_artist")
-    named = plot_check.named_categories(ax, artists())
-    drawn = len(ax.get_lines()) + len(ax.collections) + len(ax.patches)
-    if named < 40 and drawn < 44:
-        raise GradingError("`plot_popularity_by_artist`: show one distribution per artist "
-                           "(44 artists), labelled by artist.")
+    if plot_check.named_categories(ax, artists()) < 40:
+        raise GradingError("`plot_popularity_by_artist`: label each artist's distribution with "
+                           "the artist's name (tick labels on the category axis).")
+    # A distribution reaches from an artist's lowest song to its highest (whiskers, fliers,
+    # violins, points); a bar of the mean stops at the mean.
+    spans = plot_check.spans_at(ax, artists())
+    songs = spotify.groupby("artist", observed=True)["popularity"].agg(["min", "max"])
+    varied = [a for a in artists() if songs.loc[a, "max"] > songs.loc[a, "min"]]
+    shown = sum(a in spans and spans[a][0] <= songs.loc[a, "min"] + 0.5
+                and spans[a][1] >= songs.loc[a, "max"] - 0.5 for a in varied)
+    if shown < 0.9 * len(varied):
+        raise GradingError("`plot_popularity_by_artist`: show the whole distribution of each "
+                           "artist's songs, from the least to the most popular song, not one "
+                           f"summary number per artist ({shown} of {len(varied)} artists "
+                           "with more than one distinct song value are shown in full).")
     plot_check.require_label(ax, ["popularity"], "plot_popularity_by_artist")
 
 
@@ -226,9 +239,18 @@ def q5_areas_plot(env):
     predictions = _stand_in_predictions("hierarchical", names, seed=12)
     ax = plot_check.require_axes(_call(env, "plot_predictive_areas", predictions),
                                  "plot_predictive_areas")
-    if len(plot_check.filled_areas(ax)) < len(names):
+    spans = plot_check.filled_spans(ax)
+    if len(spans) < len(names):
         raise GradingError("`plot_predictive_areas`: shade the central 80% of each "
                            "predictive density (e.g. with `fill_between`).")
+    # The KDE grid puts the shaded edge within a grid step of the quantile.
+    tolerance = 1.5
+    for name in names:
+        lo, hi = predictions[name].quantile([0.1, 0.9])
+        if not any(abs(a - lo) < tolerance and abs(b - hi) < tolerance for a, b in spans):
+            raise GradingError(f"`plot_predictive_areas`: the shaded area for {name} does not "
+                               "run from the 10% to the 90% quantile of its predictions: check "
+                               "which probability the shading covers.")
     if len(plot_check.lines_with_points(ax)) < len(names):
         raise GradingError("`plot_predictive_areas`: draw one density curve per artist.")
     if plot_check.named_categories(ax, names) < len(names):
@@ -267,15 +289,19 @@ def _predict(env, fn_name, kind, names, seed):
 def _check_against_reference(predictions, draws, kind, fn_name, seed):
     position = {a: i for i, a in enumerate(artists())}
     for i, name in enumerate(predictions.columns):
+        values = predictions[name].to_numpy(float)
         expected = predict_check.expected_predictive(draws, kind, position.get(name),
                                                      seed + 1000 + i)
-        predict_check.check_centre(predictions[name].to_numpy(float), float(np.median(expected)),
-                                   float(expected.std()), fn_name, name)
-        spread, want = predictions[name].std(), expected.std()
+        predict_check.check_centre(values, float(np.median(expected)), float(expected.std()),
+                                   fn_name, name)
+        spread, want = values.std(), expected.std()
         if not 0.9 < spread / want < 1.1:
             raise GradingError(f"`{fn_name}`: the predictions for {name} are "
-                               f"{'too spread out' if spread > want else 'too narrow'}: "
-                               "include both parameter uncertainty and song-to-song noise.")
+                               f"{'too spread out' if spread > want else 'too narrow'} for "
+                               "this model: check which standard deviations each simulated "
+                               "song passes through.")
+        centre, sd = predict_check.draw_parameters(draws, kind, position.get(name))
+        predict_check.check_follows_draws(values, centre, sd, fn_name, name)
 
 
 def q5_predictions(env):

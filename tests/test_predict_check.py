@@ -13,7 +13,7 @@ def test_stand_in_posterior_has_pm_sample_dims(references, artist_means):
     assert list(idata.posterior["mu_j"].coords["artist"].values) == artists
     assert float(idata.posterior["sigma_y"].min()) > 0
     mia = idata.posterior["mu_j"].sel(artist="Mia X")
-    assert abs(float(mia.median()) - references["hierarchical"]["mu_j[Mia X]"]["median"]) < 0.5
+    assert abs(float(mia.median()) - references["hierarchical"]["mu_j[Mia X]"]["median"]) < 1.0
 
 
 def test_require_predictions_names_the_problem():

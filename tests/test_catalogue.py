@@ -1,0 +1,370 @@
+"""Realistic mistakes each cost their own question, and correct variants cost nothing.
+
+Every entry calls one hidden check (``autograder.questions``) with an ``env`` holding the
+student's function or model, as Otter's ``env`` would: no notebook, no sampling. Mistakes are
+the ones students make (plug-in predictions, a swapped sd, the wrong band, a bar of means);
+variants are correct work written another way (other matplotlib primitives, pandas, xarray,
+non-centred models, equivalent families).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+
+from assignment.activity import load_spotify, prior_constants
+from autograder import questions
+from autograder.feedback import GradingError
+from poolside import paths
+
+SPOTIFY, ARTIST_MEANS = load_spotify(paths.DATA)
+PRIOR = prior_constants(SPOTIFY)
+ARTISTS = [str(a) for a in ARTIST_MEANS["artist"]]
+
+
+# ---------------------------------------------------------------- predictions
+
+def _flat(idata, name):
+    return idata.posterior[name].values.reshape(-1, *idata.posterior[name].shape[2:])
+
+
+def complete(idata, artists, random_seed=84735, centre=None, noise=None):
+    rng = np.random.default_rng(random_seed)
+    mu, sigma = _flat(idata, "mu"), _flat(idata, "sigma")
+    mu = mu if centre is None else centre(mu)
+    sigma = sigma if noise is None else noise(sigma)
+    return pd.DataFrame({a: rng.normal(mu, sigma) for a in artists})
+
+
+def no_pooled(idata, artists, random_seed=84735, shift=0, plug_in=False):
+    rng = np.random.default_rng(random_seed)
+    names = [str(a) for a in idata.posterior["mu_j"].coords["artist"].values]
+    unknown = [a for a in artists if a not in names]
+    if unknown:
+        raise ValueError(f"no mean for {unknown}")
+    mu_j, sigma = _flat(idata, "mu_j"), _flat(idata, "sigma")
+    out = {}
+    for a in artists:
+        centre = mu_j[:, (names.index(a) + shift) % len(names)]
+        out[a] = rng.normal(centre.mean() if plug_in else centre, sigma)
+    return pd.DataFrame(out)
+
+
+def hierarchical(idata, artists, random_seed=84735, mistake=None):
+    rng = np.random.default_rng(random_seed)
+    p = {k: _flat(idata, k) for k in ("mu", "sigma_y", "sigma_mu", "mu_j")}
+    if mistake == "plug-in":
+        p = {k: v.mean(axis=0) * np.ones_like(v) for k, v in p.items()}
+    names = [str(a) for a in idata.posterior["mu_j"].coords["artist"].values]
+    out = {}
+    for a in artists:
+        if a in names and mistake != "population for all":
+            centre, noise = p["mu_j"][:, names.index(a)], p["sigma_y"]
+        elif mistake == "no artist layer":
+            centre, noise = p["mu"], p["sigma_y"]
+        elif mistake == "sigma_mu as song noise":
+            centre, noise = rng.normal(p["mu"], p["sigma_mu"]), p["sigma_mu"]
+        elif mistake == "sigma_y for both layers":
+            centre, noise = rng.normal(p["mu"], p["sigma_y"]), p["sigma_y"]
+        else:
+            centre, noise = rng.normal(p["mu"], p["sigma_mu"]), p["sigma_y"]
+        out[a] = rng.normal(centre, noise)
+    return pd.DataFrame(out)
+
+
+def hierarchical_xarray(idata, artists, random_seed=84735):
+    """Correct, written with xarray: stack chains and draws, select artists by label."""
+    rng = np.random.default_rng(random_seed)
+    post = idata.posterior.ds.stack(sample=("chain", "draw"))
+    known = set(post["mu_j"].coords["artist"].values.tolist())
+    out = {}
+    for a in artists:
+        if a in known:
+            centre = post["mu_j"].sel(artist=a).values
+        else:
+            centre = rng.normal(post["mu"].values, post["sigma_mu"].values)
+        out[a] = rng.normal(centre, post["sigma_y"].values)
+    return pd.DataFrame(out, columns=list(artists))
+
+
+def complete_loop(idata, artists, random_seed=84735):
+    """Correct, one draw at a time."""
+    rng = np.random.default_rng(random_seed)
+    mu, sigma = _flat(idata, "mu"), _flat(idata, "sigma")
+    return pd.DataFrame({a: [rng.normal(m, s) for m, s in zip(mu, sigma)] for a in artists})
+
+
+# ---------------------------------------------------------------- plots
+
+def hist(spotify, **kwargs):
+    fig, ax = plt.subplots()
+    ax.hist(spotify["popularity"], bins=20, **kwargs)
+    ax.set_xlabel("popularity")
+    return ax
+
+
+def hist_pandas(spotify):
+    ax = spotify["popularity"].plot.hist(bins=15)
+    ax.set_xlabel("popularity")
+    return ax
+
+
+def hist_first_100(spotify):
+    return hist(spotify.head(100))
+
+
+def hist_unlabelled(spotify):
+    ax = hist(spotify)
+    ax.set_xlabel("")
+    return ax
+
+
+def by_artist(spotify, kind="box", labels=True, orientation="horizontal"):
+    names = [str(a) for a in spotify["artist"].cat.categories]
+    groups = [spotify.loc[spotify["artist"] == a, "popularity"].to_numpy() for a in names]
+    fig, ax = plt.subplots()
+    if kind == "box":
+        ax.boxplot(groups, orientation=orientation, tick_labels=names if labels else None)
+    elif kind == "violin":
+        ax.violinplot(groups, orientation=orientation)
+        ticks = ax.set_yticks if orientation == "horizontal" else ax.set_xticks
+        ticks(range(1, len(names) + 1), names)
+    elif kind == "strip":
+        rng = np.random.default_rng(0)
+        for i, g in enumerate(groups):
+            ax.scatter(g, i + rng.uniform(-0.2, 0.2, g.size), s=4)
+        ax.set_yticks(range(len(names)), names)
+    elif kind == "mean bars":
+        ax.barh(names, [g.mean() for g in groups])
+    (ax.set_xlabel if orientation == "horizontal" else ax.set_ylabel)("popularity")
+    return ax
+
+
+def areas(predictions, prob=0.8, shade="fill_between", curves=True):
+    fig, ax = plt.subplots()
+    tail = (1 - prob) / 2
+    for row, name in enumerate(predictions.columns):
+        values = predictions[name].to_numpy()
+        grid = np.linspace(values.min(), values.max(), 400)
+        density = np.exp(-0.5 * ((grid - values.mean()) / values.std()) ** 2)
+        height = row + 0.9 * density
+        lo, hi = np.quantile(values, [tail, 1 - tail])
+        inside = (grid >= lo) & (grid <= hi)
+        if curves:
+            ax.plot(grid, height)
+        if shade == "fill_between":
+            ax.fill_between(grid[inside], row, height[inside], alpha=0.3)
+        elif shade == "fill":
+            g = grid[inside]
+            ax.fill(np.r_[g, g[::-1]], np.r_[height[inside], np.full(g.size, row)], alpha=0.3)
+    ax.set_yticks(range(predictions.shape[1]), [str(c) for c in predictions.columns])
+    ax.set_xlabel("popularity")
+    return ax
+
+
+def intervals(predictions, artist_means, prob=0.8, reference_line=None, style="vlines",
+              observed=True, line_style="axhline"):
+    names = [str(a) for a in artist_means["artist"]]
+    tail = (1 - prob) / 2
+    lo = predictions[names].quantile(tail).to_numpy()
+    hi = predictions[names].quantile(1 - tail).to_numpy()
+    x = np.arange(len(names))
+    fig, ax = plt.subplots()
+    if style == "vlines":
+        ax.vlines(x, lo, hi)
+    else:
+        mid = (lo + hi) / 2
+        ax.errorbar(x, mid, yerr=[mid - lo, hi - mid], fmt="none")
+    if observed:
+        ax.plot(x, artist_means["popularity"].to_numpy(), "o")
+    if reference_line is not None:
+        if line_style == "axhline":
+            ax.axhline(reference_line, linestyle="--")
+        elif line_style == "hlines":
+            ax.hlines(reference_line, x[0], x[-1], linestyles="dashed")
+        elif line_style == "dotted":
+            ax.axhline(reference_line, linestyle=":")
+    ax.set_xticks(x, names, rotation=90)
+    ax.set_ylabel("popularity")
+    return ax
+
+
+def hier_intervals(level_of=lambda c: float(np.median(c.to_numpy())), **kwargs):
+    def plot(hierarchical_predictions, artist_means, complete_predictions):
+        level = None if level_of is None else level_of(complete_predictions)
+        return intervals(hierarchical_predictions, artist_means, reference_line=level, **kwargs)
+    return plot
+
+
+def shrinkage(artist_means, predictions, artists, sign=1, centre="median", count=None):
+    means = artist_means.assign(artist=artist_means["artist"].astype(str)).set_index("artist")
+    predicted = [getattr(predictions[a], centre)() for a in artists]
+    table = pd.DataFrame({
+        "count": count(predictions) if count else means.loc[artists, "count"].astype(int),
+        "observed": means.loc[artists, "popularity"],
+        "predicted": predicted,
+    }, index=pd.Index(artists, name="artist"))
+    table["shrinkage"] = sign * (table["observed"] - table["predicted"])
+    return table
+
+
+# ---------------------------------------------------------------- models
+
+y = SPOTIFY["popularity"].to_numpy()
+codes = SPOTIFY["artist"].cat.codes.to_numpy()
+
+
+def complete_model(mu_scale=PRIOR["mu_scale"], sigma_rate=PRIOR["sigma_rate"], variance=False,
+                   gamma=False, observed=y):
+    with pm.Model() as model:
+        mu = pm.Normal("mu", PRIOR["mu_loc"], mu_scale)
+        sigma = (pm.Gamma("sigma", alpha=1.0, beta=sigma_rate) if gamma
+                 else pm.Exponential("sigma", sigma_rate))
+        pm.Normal("popularity", mu, sigma**2 if variance else sigma, observed=observed)
+    return model
+
+
+def no_pooled_model(shared_scale=False, use_shape=False):
+    scale = PRIOR["artist_scale"].loc[ARTISTS].to_numpy()
+    coords = {} if use_shape else {"artist": ARTISTS}
+    with pm.Model(coords=coords) as model:
+        kwargs = {"shape": len(ARTISTS)} if use_shape else {"dims": "artist"}
+        mu_j = pm.Normal("mu_j", 0.0, PRIOR["mu_scale"] if shared_scale else scale, **kwargs)
+        sigma = pm.Exponential("sigma", PRIOR["sigma_rate"])
+        pm.Normal("popularity", mu_j[codes], sigma, observed=y)
+    return model
+
+
+def hierarchical_model(mistake=None, offset=None, data_container=False):
+    with pm.Model(coords={"artist": ARTISTS}) as model:
+        mu = pm.Normal("mu", PRIOR["mu_loc"], PRIOR["mu_scale"])
+        sigma_y = pm.Exponential("sigma_y", PRIOR["sigma_rate"])
+        tau = pm.Exponential("tau", PRIOR["sigma_rate"] if mistake == "tau rate" else 1.0)
+        if mistake == "no tau":
+            sigma_mu = pm.Deterministic("sigma_mu", tau)
+        else:
+            sigma_mu = pm.Deterministic("sigma_mu", tau * sigma_y)
+        if offset:
+            z = pm.Normal(offset, 0.0, 1.0, dims="artist")
+            mu_j = pm.Deterministic("mu_j", mu + sigma_mu * z, dims="artist")
+        else:
+            mu_j = pm.Normal("mu_j", 0.0 if mistake == "zero centre" else mu, sigma_mu,
+                             dims="artist")
+        obs, idx = (y[:300], codes[:300]) if mistake == "subset" else (y, codes)
+        if data_container:
+            obs = pm.Data("popularity_data", obs)
+        pm.Normal("popularity", mu_j[idx], sigma_y, observed=obs)
+    return model
+
+
+# ---------------------------------------------------------------- the catalogue
+
+MISTAKES = {
+    # name: (check, env)
+    "q5 plug-in posterior means": ("q5_predictions", {"predict_complete_pooled": lambda i, a, random_seed=0: complete(i, a, random_seed, centre=lambda m: np.full_like(m, m.mean()), noise=lambda s: np.full_like(s, s.mean()))}),
+    "q5 plug-in mean of mu only": ("q5_predictions", {"predict_complete_pooled": lambda i, a, random_seed=0: complete(i, a, random_seed, centre=lambda m: np.full_like(m, m.mean()))}),
+    "q5 plug-in mean of sigma only": ("q5_predictions", {"predict_complete_pooled": lambda i, a, random_seed=0: complete(i, a, random_seed, noise=lambda s: np.full_like(s, s.mean()))}),
+    "q5 no song noise": ("q5_predictions", {"predict_complete_pooled": lambda i, a, random_seed=0: complete(i, a, random_seed, noise=lambda s: np.zeros_like(s))}),
+    "q5 sigma squared as the sd": ("q5_predictions", {"predict_complete_pooled": lambda i, a, random_seed=0: complete(i, a, random_seed, noise=lambda s: s**2)}),
+    "q5 columns reversed": ("q5_predictions", {"predict_complete_pooled": lambda i, a, random_seed=0: complete(i, a[::-1], random_seed)}),
+    "q5 one draw short": ("q5_predictions", {"predict_complete_pooled": lambda i, a, random_seed=0: complete(i, a, random_seed).iloc[1:]}),
+    "q9 the neighbouring artist's mean": ("q9_predictions", {"predict_no_pooled": lambda i, a, random_seed=0: no_pooled(i, a, random_seed, shift=1)}),
+    "q9 plug-in artist means": ("q9_predictions", {"predict_no_pooled": lambda i, a, random_seed=0: no_pooled(i, a, random_seed, plug_in=True)}),
+    "q9 unseen artist gets NaN": ("q9_unseen_artist", {"predict_no_pooled": lambda i, a, random_seed=0: pd.DataFrame({x: np.full(4000, np.nan) for x in a})}),
+    "q13 sigma_mu as song noise": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "sigma_mu as song noise")}),
+    "q13 no artist layer for a new artist": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "no artist layer")}),
+    "q13 sigma_y for both layers": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "sigma_y for both layers")}),
+    "q13 known artists drawn from the population": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "population for all")}),
+    "q13 plug-in posterior means": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "plug-in")}),
+    "q5 areas shade the central 60%": ("q5_areas_plot", {"plot_predictive_areas": lambda p: areas(p, prob=0.6)}),
+    "q5 areas without shading": ("q5_areas_plot", {"plot_predictive_areas": lambda p: areas(p, shade=None)}),
+    "q5 areas without curves": ("q5_areas_plot", {"plot_predictive_areas": lambda p: areas(p, curves=False)}),
+    "q5 intervals of 50%": ("q5_intervals_plot", {"plot_predictive_intervals": lambda p, m: intervals(p, m, prob=0.5)}),
+    "q5 intervals without observed means": ("q5_intervals_plot", {"plot_predictive_intervals": lambda p, m: intervals(p, m, observed=False)}),
+    "q6 a bar of each artist's mean": ("q6_plot_by_artist", {"plot_popularity_by_artist": lambda s: by_artist(s, kind="mean bars")}),
+    "q6 boxplot without artist labels": ("q6_plot_by_artist", {"plot_popularity_by_artist": lambda s: by_artist(s, labels=False)}),
+    "q2 only the first 100 songs": ("q2_plot_popularity", {"plot_popularity": hist_first_100}),
+    "q2 no axis label": ("q2_plot_popularity", {"plot_popularity": hist_unlabelled}),
+    "q10 songs instead of artist means": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(SPOTIFY)}),
+    "q14 dashed line at the mean of artist means": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(level_of=lambda c: float(ARTIST_MEANS["popularity"].mean()))}),
+    "q14 no dashed line": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(level_of=None)}),
+    "q15b shrinkage with the wrong sign": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a, sign=-1)}),
+    "q15b predicted as the mean": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a, centre="mean")}),
+    "q15b count of predictions": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a, count=len)}),
+    "q12 no pooled": ("q12_choice", {"q12": "no pooled"}),
+    "q15a typical": ("q15a_choice", {"q15a": "typical"}),
+    "q17 one answer swapped": ("q17_choices", {"q17_most_variable": "complete pooled", "q17_least_variable": "complete pooled", "q17_most_biased": "complete pooled", "q17_least_biased": "no pooled"}),
+    "q3 prior scale of mu 10": ("check_model:complete_pooled", lambda: complete_model(mu_scale=10.0)),
+    "q3 sigma rate 1": ("check_model:complete_pooled", lambda: complete_model(sigma_rate=1.0)),
+    "q3 sd used as a variance": ("check_model:complete_pooled", lambda: complete_model(variance=True)),
+    "q3 half the songs observed": ("check_model:complete_pooled", lambda: complete_model(observed=y[:175])),
+    "q7 one prior scale for every artist": ("check_model:no_pooled", lambda: no_pooled_model(shared_scale=True)),
+    "q11 sigma_mu without sigma_y": ("check_model:hierarchical", lambda: hierarchical_model("no tau")),
+    "q11 artist means centred on 0": ("check_model:hierarchical", lambda: hierarchical_model("zero centre")),
+    "q11 tau with sigma_y's rate": ("check_model:hierarchical", lambda: hierarchical_model("tau rate")),
+    "q11 observes 300 songs": ("check_model:hierarchical", lambda: hierarchical_model("subset")),
+}
+
+VARIANTS = {
+    "q5 one draw at a time": ("q5_predictions", {"predict_complete_pooled": complete_loop}),
+    "q9 reference style": ("q9_predictions", {"predict_no_pooled": no_pooled}),
+    "q9 unseen artist raises naming it": ("q9_unseen_artist", {"predict_no_pooled": no_pooled}),
+    "q13 numpy": ("q13_predictions", {"predict_hierarchical": hierarchical}),
+    "q13 xarray stack and sel": ("q13_predictions", {"predict_hierarchical": hierarchical_xarray}),
+    "q2 histtype step": ("q2_plot_popularity", {"plot_popularity": lambda s: hist(s, histtype="step")}),
+    "q2 density": ("q2_plot_popularity", {"plot_popularity": lambda s: hist(s, density=True)}),
+    "q2 rwidth 0.9": ("q2_plot_popularity", {"plot_popularity": lambda s: hist(s, rwidth=0.9)}),
+    "q2 pandas": ("q2_plot_popularity", {"plot_popularity": hist_pandas}),
+    "q6 horizontal boxplot": ("q6_plot_by_artist", {"plot_popularity_by_artist": by_artist}),
+    "q6 vertical boxplot": ("q6_plot_by_artist", {"plot_popularity_by_artist": lambda s: by_artist(s, orientation="vertical")}),
+    "q6 violins": ("q6_plot_by_artist", {"plot_popularity_by_artist": lambda s: by_artist(s, kind="violin")}),
+    "q6 strip of songs": ("q6_plot_by_artist", {"plot_popularity_by_artist": lambda s: by_artist(s, kind="strip")}),
+    "q5 areas with fill": ("q5_areas_plot", {"plot_predictive_areas": lambda p: areas(p, shade="fill")}),
+    "q5 intervals as error bars": ("q5_intervals_plot", {"plot_predictive_intervals": lambda p, m: intervals(p, m, style="errorbar")}),
+    "q14 dashed hlines": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(line_style="hlines")}),
+    "q14 dotted axhline": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(line_style="dotted")}),
+    "q15b reference style": ("q15b_table", {"shrinkage_table": shrinkage}),
+    "q3 Gamma(1, rate) for Exp(rate)": ("check_model:complete_pooled", lambda: complete_model(gamma=True)),
+    "q3 observed as a pandas Series": ("check_model:complete_pooled", lambda: complete_model(observed=SPOTIFY["popularity"])),
+    "q7 shape instead of dims": ("check_model:no_pooled", lambda: no_pooled_model(use_shape=True)),
+    "q11 non-centred, offset z": ("check_model:hierarchical", lambda: hierarchical_model(offset="z")),
+    "q11 non-centred, offset eta": ("check_model:hierarchical", lambda: hierarchical_model(offset="eta")),
+    "q11 observed through pm.Data": ("check_model:hierarchical", lambda: hierarchical_model(data_container=True)),
+    "q17 the key": ("q17_choices", {"q17_most_variable": "no pooled", "q17_least_variable": "complete pooled", "q17_most_biased": "complete pooled", "q17_least_biased": "no pooled"}),
+}
+
+
+def _run(check, env):
+    if check.startswith("check_model:"):
+        kind = check.split(":")[1]
+        return questions.check_model({f"{kind}_fit": (env(), None)}, kind)
+    try:
+        return getattr(questions, check)(env)
+    finally:
+        plt.close("all")
+
+
+@pytest.mark.parametrize("name", list(MISTAKES))
+def test_a_realistic_mistake_costs_its_question(name):
+    check, env = MISTAKES[name]
+    with pytest.raises(GradingError):
+        _run(check, env)
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_correct_work_written_another_way_earns_the_question(name):
+    check, env = VARIANTS[name]
+    _run(check, env)
+
+
+def test_the_catalogue_is_as_large_as_promised():
+    checks = {check.split(":")[0] if ":" not in check else check for check, _ in MISTAKES.values()}
+    assert len(MISTAKES) >= 40 and len(VARIANTS) >= 25, (len(MISTAKES), len(VARIANTS))
+    assert len(checks) >= 15
