@@ -22,7 +22,7 @@ def test_build_student_notebook_contains_no_solution(built):
 
 def test_build_student_folder_has_what_students_need(built):
     assert {p.name for p in built["student"].iterdir()} >= {
-        "hierarchical.ipynb", "activity.py", "versions.py", "spotify.csv",
+        "hierarchical.ipynb", "activity.py", "versions.py", "submit.py", "spotify.csv",
         "requirements.txt", "environment.yml", "INSTALL.md"}
 
 
