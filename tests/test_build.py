@@ -12,7 +12,8 @@ def test_build_student_notebook_contains_no_solution(built):
     student = nbformat.read(built["student"] / built["solution"].name, as_version=4)
     code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
     for secret in ('q12 = "in between"', "rng.normal(mu, sigma_mu)", "mu_j[codes], sigma_y",
-                   'q17_most_variable = "no pooled"', "pm.sample("):
+                   'q17_most_variable = "no pooled"', "pm.sample(",
+                   "own / (own + 1 / sigma_mu**2)"):
         assert secret not in code
     # Hidden tests live only in the autograder zip, not in the notebook's metadata.
     assert "autograder.questions" not in json.dumps(student.metadata)
