@@ -13,7 +13,8 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-__all__ = ["load_spotify", "prior_constants", "tidy", "NEW_ARTIST"]
+__all__ = ["load_spotify", "prior_constants", "tidy", "compare_predictions", "plot_shrinkage",
+           "NEW_ARTIST"]
 
 #: An artist that is not in the data: the activity's example of predicting for a new group.
 NEW_ARTIST = "Macalester Beats"
@@ -121,3 +122,78 @@ def tidy(idata, var_names: list[str] | None = None) -> pd.DataFrame:
             "r_hat": summary["r_hat"],
         }
     )
+
+
+def compare_predictions(artist_means: pd.DataFrame,
+                        predictions: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Each artist's predictive median under every model, side by side with the song count.
+
+    Parameters
+    ----------
+    artist_means : DataFrame
+        ``artist``, ``count``, ``popularity``, as :func:`load_spotify` returns it.
+    predictions : dict of str to DataFrame
+        Model name -> predictions (one column per artist, one row per draw), e.g.
+        ``{"complete pooled": ..., "no pooled": ..., "hierarchical": ...}``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by artist in the order of ``artist_means``: ``count``, ``observed`` (mean
+        popularity), one column per model (median prediction) and, when both are given,
+        ``pulled`` = no pooled minus hierarchical: how far partial pooling moved the artist.
+    """
+    names = [str(a) for a in artist_means["artist"]]
+    table = pd.DataFrame({"count": artist_means["count"].to_numpy(),
+                          "observed": artist_means["popularity"].to_numpy()},
+                         index=pd.Index(names, name="artist"))
+    for model, draws in predictions.items():
+        table[model] = draws[names].median().to_numpy()
+    if {"no pooled", "hierarchical"} <= set(predictions):
+        table["pulled"] = table["no pooled"] - table["hierarchical"]
+    return table
+
+
+def plot_shrinkage(table: pd.DataFrame, population_mean: float | None = None):
+    """Draw :func:`compare_predictions`' table: where partial pooling moves each artist.
+
+    ``table`` needs the columns ``complete pooled``, ``no pooled`` and ``hierarchical``.
+
+    Top: an arrow per artist from its no pooled to its hierarchical predictive median, the
+    complete pooled median dashed and, if given, the hierarchical model's population mean
+    dotted. Bottom: how far each artist moved. Tick labels carry each artist's song count.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        The two axes.
+    """
+    import matplotlib.pyplot as plt
+
+    x = np.arange(len(table))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True,
+                                      gridspec_kw={"height_ratios": [2, 1]})
+    top.axhline(table["complete pooled"].median(), linestyle="--", color="gray",
+                label="complete pooled")
+    if population_mean is not None:
+        top.axhline(population_mean, linestyle=":", color="tab:green",
+                    label="hierarchical: mean of artists, $\\mu$")
+    top.scatter(x, table["no pooled"], facecolors="none", edgecolors="black", s=20,
+                label="no pooled")
+    top.scatter(x, table["hierarchical"], color="tab:blue", s=20, label="hierarchical")
+    for xi, start, end in zip(x, table["no pooled"], table["hierarchical"]):
+        if abs(end - start) < 1:  # an arrowhead longer than its arrow only adds clutter
+            continue
+        top.annotate("", xy=(xi, end), xytext=(xi, start),
+                     arrowprops={"arrowstyle": "->", "color": "tab:blue", "lw": 1})
+    top.set_ylabel("predictive median")
+    top.legend(loc="upper left", fontsize="small")
+    bottom.bar(x, table["pulled"], color=np.where(table["count"] <= 5, "tab:red", "tab:gray"))
+    bottom.axhline(0, color="black", lw=0.5)
+    bottom.set_ylabel("no pooled minus\nhierarchical")
+    bottom.set_xticks(x, [f"{a} ({n})" for a, n in zip(table.index, table["count"])],
+                      rotation=90, fontsize="small")
+    bottom.set_title("red: artists with 5 songs or fewer (song counts in brackets)",
+                     fontsize="small", loc="left")
+    fig.tight_layout()
+    return np.array([top, bottom])

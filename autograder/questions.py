@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import fit_check, model_check, plot_check, predict_check
+from . import fit_check, model_check, plot_check, pooling_check, predict_check
 from .feedback import GradingError
 from .limits import time_limit
 
@@ -369,6 +369,36 @@ def q15b_table(env):
         if not np.isclose(row["shrinkage"], row["observed"] - row["predicted"], atol=0.01):
             raise GradingError("`shrinkage_table`: 'shrinkage' should be observed minus "
                                "predicted.")
+
+
+def _scaled(summaries, name, factor):
+    """Reference summaries with one parameter's draws scaled: a posterior no fit produced."""
+    changed = dict(summaries)
+    changed[name] = {k: v * factor for k, v in summaries[name].items()}
+    return changed
+
+
+def q15d_pooling_weights(env):
+    _, artist_means = data()
+    counts = artist_means["count"].to_numpy()
+    # The reference posterior, then one with sigma_mu halved: a function that reads the
+    # student's own fit instead of its argument passes the first and fails the second.
+    first = None
+    for seed, factor, context in (
+            (61, 1.0, ""),
+            (62, 0.5, " (This was on a second posterior the grader made, with sigma_mu halved.)")):
+        summaries = _scaled(references()["hierarchical"], "sigma_mu", factor)
+        idata = predict_check.stand_in_posterior(summaries, artists(), seed)
+        table = _call(env, "pooling_weights", idata, artist_means.copy())
+        if first is not None and isinstance(table, pd.DataFrame) and "weight" in table \
+                and np.allclose(table["weight"].to_numpy(float), first):
+            raise GradingError("`pooling_weights` returned the same weights for two different "
+                               "posteriors: read `sigma_y` and `sigma_mu` from the `idata` it "
+                               "is given, not from your own fit.")
+        post = idata.posterior
+        pooling_check.check_weights(table, artists(), counts, post["sigma_y"].values,
+                                    post["sigma_mu"].values, context=context)
+        first = table["weight"].to_numpy(float)
 
 
 # ---------------------------------------------------------------- multiple choice

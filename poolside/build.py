@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import paths
+from . import paths, student_env
 from .examples import write_examples
 from .grade import grading_environment
 from .run import main as run_submission
@@ -30,7 +30,8 @@ def _copy_package(source: Path, target: Path) -> None:
 def stage(workdir: Path) -> Path:
     """Lay out the master notebook and everything it ships with; return the master's path."""
     shutil.copy(paths.MASTER, workdir / paths.MASTER.name)
-    shutil.copy(paths.ACTIVITY, workdir / "activity.py")
+    for module in paths.STUDENT_MODULES:
+        shutil.copy(module, workdir / module.name)
     shutil.copy(paths.DATA, workdir / "spotify.csv")
     shutil.copy(paths.REQUIREMENTS, workdir / "requirements.txt")
     _copy_package(paths.AUTOGRADER, workdir / "autograder")
@@ -87,7 +88,8 @@ def main(out: Path | None = None, check: bool = True) -> dict[str, Path]:
     Returns
     -------
     dict
-        Paths of the ``student`` folder, the ``solution`` notebook, the ``autograder`` zip and
+        Paths of the ``student`` folder (notebook, helpers, data, ``requirements.txt``,
+        ``environment.yml`` and ``INSTALL.md``), the ``solution`` notebook, the ``autograder`` zip and
         the ``examples`` folder of example submissions (see :mod:`poolside.examples`).
     """
     out = Path(out or paths.DIST)
@@ -108,6 +110,7 @@ def main(out: Path | None = None, check: bool = True) -> dict[str, Path]:
             shutil.rmtree(out)
         (out / "solution").mkdir(parents=True)
         shutil.copytree(result / "student", out / "student")
+        student_env.write(paths.STUDENT_LOCK, paths.INSTALL_GUIDE, out / "student")
         shutil.copy(result / "autograder" / master.name, out / "solution" / master.name)
         shutil.copy(zips[0], out / "autograder.zip")
         tune_entry_point(out / "autograder.zip")

@@ -54,8 +54,11 @@ MISTAKES = {
             ('raise ValueError(f"The no pooled model has no mean for {\', \'.join(unknown)}: "',
              'raise ValueError("The no pooled model has no mean for that artist: "'),
             ('q17_most_biased = "complete pooled"', 'q17_most_biased = "hierarchical"'),
+            # standard deviations where the pooling weight needs variances
+            ("own = n / sigma_y**2\n    weight = own / (own + 1 / sigma_mu**2)",
+             "own = n / sigma_y\n    weight = own / (own + 1 / sigma_mu)"),
         ],
-        {"q3": 0, "q9": 3, "q17": 0},
+        {"q3": 0, "q9": 3, "q17": 0, "q15d": 0},
     ),
 }
 

@@ -12,7 +12,8 @@ def test_build_student_notebook_contains_no_solution(built):
     student = nbformat.read(built["student"] / built["solution"].name, as_version=4)
     code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
     for secret in ('q12 = "in between"', "rng.normal(mu, sigma_mu)", "mu_j[codes], sigma_y",
-                   'q17_most_variable = "no pooled"', "pm.sample("):
+                   'q17_most_variable = "no pooled"', "pm.sample(",
+                   "own / (own + 1 / sigma_mu**2)"):
         assert secret not in code
     # Hidden tests live only in the autograder zip, not in the notebook's metadata.
     assert "autograder.questions" not in json.dumps(student.metadata)
@@ -22,7 +23,33 @@ def test_build_student_notebook_contains_no_solution(built):
 
 def test_build_student_folder_has_what_students_need(built):
     assert {p.name for p in built["student"].iterdir()} >= {
-        "hierarchical.ipynb", "activity.py", "spotify.csv"}
+        "hierarchical.ipynb", "activity.py", "versions.py", "submit.py", "spotify.csv",
+        "requirements.txt", "environment.yml", "INSTALL.md"}
+
+
+def test_build_student_environment_matches_the_grading_lock(built):
+    from poolside import paths, student_env
+
+    student = student_env.versions(built["student"] / "requirements.txt")
+    grading = student_env.versions(paths.REQUIREMENTS)
+    # Everything grading installs, at the same version, plus a notebook server to open it.
+    assert {name: student.get(name) for name in grading} == grading
+    assert "jupyterlab" in student
+    for name in ("pymc", "pytensor", "nutpie", "arviz", "numpy", "pandas", "matplotlib",
+                 "otter-grader", "ipykernel"):
+        assert student[name] == grading[name]
+
+
+def test_build_environment_yml_pins_python_and_the_same_packages(built):
+    import yaml
+
+    from poolside import student_env
+
+    env = yaml.safe_load((built["student"] / "environment.yml").read_text())
+    assert "python=3.12" in env["dependencies"]
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pip == student_env.pins(built["student"] / "requirements.txt")
+    assert all("==" in line for line in pip)
 
 
 def test_build_zip_ships_the_checks_and_references(built):

@@ -1,0 +1,78 @@
+"""The environment files of the student bundle: pip requirements and a conda environment.yml.
+
+Both come from one lock, ``assignment/student-requirements.txt``, compiled from the grading
+lock's inputs plus JupyterLab and constrained by the grading lock, so a student installs
+exactly the versions the autograder runs (the grading lock has no notebook server).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+__all__ = ["pins", "versions", "environment_yml", "write"]
+
+#: What a student's conda environment is called (and the kernel INSTALL.md registers).
+ENV_NAME = "spotify-hierarchical"
+PYTHON = "3.12"
+
+
+def pins(lock: Path) -> list[str]:
+    """The requirement lines of a ``uv pip compile`` lock, comments and blank lines dropped.
+
+    Parameters
+    ----------
+    lock : Path
+
+    Returns
+    -------
+    list of str
+        Lines such as ``"pymc==6.4.1"`` or ``"appnope==1.0.0 ; sys_platform == 'darwin'"``.
+    """
+    lines = []
+    for line in Path(lock).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def versions(lock: Path) -> dict[str, str]:
+    """Package name (normalised) -> pinned version."""
+    found = {}
+    for line in pins(lock):
+        match = re.match(r"([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^ ;]+)", line)
+        if match:
+            found[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+    return found
+
+
+def environment_yml(lock: Path) -> str:
+    """A conda ``environment.yml``: Python from conda-forge, every package pinned through pip.
+
+    Conda passes the pip section to pip as a requirements file, so the lock's environment
+    markers keep working and conda and pip users get the same versions.
+    """
+    body = "\n".join(f'      - "{line}"' for line in pins(lock))
+    return (
+        "# The tested environment, the same versions as requirements.txt (see INSTALL.md):\n"
+        "#   conda env create -f environment.yml && conda activate " + ENV_NAME + "\n"
+        f"name: {ENV_NAME}\n"
+        "channels:\n"
+        "  - conda-forge\n"
+        "dependencies:\n"
+        f"  - python={PYTHON}\n"
+        "  - pip\n"
+        "  - pip:\n"
+        f"{body}\n"
+    )
+
+
+def write(lock: Path, install_guide: Path, student: Path) -> dict[str, Path]:
+    """Write ``requirements.txt``, ``environment.yml`` and ``INSTALL.md`` into ``student``."""
+    student = Path(student)
+    shutil.copy(lock, student / "requirements.txt")
+    (student / "environment.yml").write_text(environment_yml(lock), encoding="utf-8")
+    shutil.copy(install_guide, student / "INSTALL.md")
+    return {name: student / name for name in ("requirements.txt", "environment.yml", "INSTALL.md")}
