@@ -43,15 +43,21 @@ SLOPE_TOLERANCE = 0.35
 
 
 def stand_in_posterior(summaries: Mapping[str, Mapping[str, float]], artists: Sequence[str],
-                       seed: int) -> xr.DataTree:
+                       seed: int, wide: bool = True) -> xr.DataTree:
     """A posterior (``xarray.DataTree``, as ``pm.sample`` returns) centred on the reference
-    medians, spread wide on purpose (see :data:`LOCATION_SD`), with dims ``(chain, draw)`` or
-    ``(chain, draw, artist)`` as ``pm.sample`` gives. Scales are folded to stay positive."""
+    medians, with dims ``(chain, draw)`` or ``(chain, draw, artist)`` as ``pm.sample`` gives.
+
+    ``wide`` (for prediction checks) spreads it on purpose (see :data:`LOCATION_SD`);
+    otherwise each parameter follows N(median, mad_sd), close to the real posterior. Scales
+    are folded to stay positive."""
     rng = np.random.default_rng(seed)
     scalars, vectors = {}, {}
     for key, s in summaries.items():
         name, _, label = key.partition("[")
-        if name.startswith("sigma"):
+        if not wide:
+            draws = rng.normal(s["median"], s["mad_sd"], size=(CHAINS, DRAWS))
+            draws = np.abs(draws) if name.startswith("sigma") else draws
+        elif name.startswith("sigma"):
             centre = s["median"] * (SIGMA_MU_FACTOR if name == "sigma_mu" else 1.0)
             draws = np.abs(rng.normal(centre, SCALE_SD, size=(CHAINS, DRAWS)))
         else:

@@ -388,7 +388,8 @@ def q15d_pooling_weights(env):
             (61, 1.0, ""),
             (62, 0.5, " (This was on a second posterior the grader made, with sigma_mu halved.)")):
         summaries = _scaled(references()["hierarchical"], "sigma_mu", factor)
-        idata = predict_check.stand_in_posterior(summaries, artists(), seed)
+        # Close to the real posterior: the worked pair's weights are the ones students see.
+        idata = predict_check.stand_in_posterior(summaries, artists(), seed, wide=False)
         table = _call(env, "pooling_weights", idata, artist_means.copy())
         if first is not None and isinstance(table, pd.DataFrame) and "weight" in table \
                 and np.allclose(table["weight"].to_numpy(float), first):

@@ -47,7 +47,8 @@ def at_posterior_medians(idata, artist_means):
 @pytest.fixture
 def hierarchical_stand_in(references, artist_means):
     return predict_check.stand_in_posterior(references["hierarchical"],
-                                            [str(a) for a in artist_means["artist"]], seed=5)
+                                            [str(a) for a in artist_means["artist"]], seed=5,
+                                            wide=False)
 
 
 def test_weights_of_the_worked_pair_rebuild_their_hierarchical_means(references, artist_means,
@@ -83,7 +84,8 @@ def test_the_hidden_check_fails_each_usual_mistake_with_its_own_message(wrong, m
 def test_the_hidden_check_fails_a_function_that_ignores_its_argument(references, artist_means):
     # Even a "fit" identical to the grader's first posterior fails on its second one.
     first = predict_check.stand_in_posterior(references["hierarchical"],
-                                             [str(a) for a in artist_means["artist"]], seed=61)
+                                             [str(a) for a in artist_means["artist"]], seed=61,
+                                             wide=False)
     with pytest.raises(GradingError, match="same weights for two different posteriors"):
         questions.q15d_pooling_weights({"pooling_weights": lambda idata, am: right(first, am)})
 
@@ -91,7 +93,8 @@ def test_the_hidden_check_fails_a_function_that_ignores_its_argument(references,
 def test_the_tolerance_separates_the_slips_from_the_definition(artist_means, references):
     # The numbers quoted in pooling_check's TOLERANCE comment, on the grader's first posterior.
     first = predict_check.stand_in_posterior(references["hierarchical"],
-                                             [str(a) for a in artist_means["artist"]], seed=61)
+                                             [str(a) for a in artist_means["artist"]], seed=61,
+                                             wide=False)
     good = right(first, artist_means)["weight"]
 
     def gap(wrong):
