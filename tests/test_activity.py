@@ -15,13 +15,20 @@ def _predictions(artist_means, centres, rng):
     return pd.DataFrame({a: rng.normal(c, 1.0, 2001) for a, c in zip(names, centres)})
 
 
-def test_compare_predictions_puts_each_models_median_beside_the_count(artist_means, rng):
+def _three_models(artist_means, rng):
+    """Made-up predictions: complete pooled at 58.4, no pooled at each artist's mean, and
+    hierarchical halfway between the mean and 52.5."""
     observed = artist_means["popularity"].to_numpy()
-    table = compare_predictions(artist_means, {
+    return compare_predictions(artist_means, {
         "complete pooled": _predictions(artist_means, np.full(len(observed), 58.4), rng),
         "no pooled": _predictions(artist_means, observed, rng),
         "hierarchical": _predictions(artist_means, 0.5 * (observed + 52.5), rng),
     })
+
+
+def test_compare_predictions_puts_each_models_median_beside_the_count(artist_means, rng):
+    observed = artist_means["popularity"].to_numpy()
+    table = _three_models(artist_means, rng)
     assert list(table.columns) == ["count", "observed", "complete pooled", "no pooled",
                                    "hierarchical", "pulled"]
     assert table.loc["Frank Ocean", "count"] == 40
@@ -31,12 +38,7 @@ def test_compare_predictions_puts_each_models_median_beside_the_count(artist_mea
 
 
 def test_plot_shrinkage_draws_every_artist_with_its_song_count(artist_means, rng):
-    observed = artist_means["popularity"].to_numpy()
-    table = compare_predictions(artist_means, {
-        "complete pooled": _predictions(artist_means, np.full(len(observed), 58.4), rng),
-        "no pooled": _predictions(artist_means, observed, rng),
-        "hierarchical": _predictions(artist_means, 0.5 * (observed + 52.5), rng),
-    })
+    table = _three_models(artist_means, rng)
     top, bottom = plot_shrinkage(table, population_mean=52.5)
     try:
         assert len(bottom.patches) == len(table)
