@@ -15,9 +15,9 @@ Two settings make the cache usable where it was not made:
   cached Numba backend instead of invoking g++ at grading time.
 
 Commands (``python -m autograder.cache COMMAND CACHE_DIR``): ``warm [DATA]`` compiles;
-``mark`` before grading and ``report`` after it say whether grading compiled anything (a miss);
-``count`` prints the number of entries. All but ``warm`` need only the standard library, so the
-zip's ``run_autograder`` can run this file as a script.
+``mark`` before grading and ``report`` after it say whether grading compiled anything (a miss).
+Both need only the standard library, so the zip's ``run_autograder`` can run this file as a
+script.
 """
 
 from __future__ import annotations
@@ -78,9 +78,7 @@ def warm(data: str | Path) -> None:
 def _main(argv: list[str]) -> int:
     command, root = argv[0], Path(argv[1])
     mark = root / ".entries-before-grading"
-    if command == "count":
-        print(count(root))
-    elif command == "mark":  # before grading
+    if command == "mark":  # before grading
         root.mkdir(parents=True, exist_ok=True)
         mark.write_text(str(count(root)))
     elif command == "report":  # after grading: say whether the submission missed the cache
@@ -102,7 +100,7 @@ def _main(argv: list[str]) -> int:
         warm(data)
         print(f"compile cache {root}: {count(root) - before} new entries, {count(root)} in all")
     else:
-        raise SystemExit(f"unknown command {command!r}: use warm, count, mark or report")
+        raise SystemExit(f"unknown command {command!r}: use warm, mark or report")
     return 0
 
 

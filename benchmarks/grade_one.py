@@ -36,7 +36,7 @@ from pathlib import Path
 
 import psutil
 
-ALLOCATOR = {"MALLOC_ARENA_MAX": "1", "MALLOC_TRIM_THRESHOLD_": "1000000"}
+from poolside.grade import GRADING_ENV
 
 
 def cache_environment(python: str, root: Path) -> dict[str, str]:
@@ -69,7 +69,7 @@ def warm(python: str, dist: Path, cache: Path) -> None:
 
 
 def measure(python: str, dist: Path, cache: Path) -> dict[str, float]:
-    env = {**os.environ, **ALLOCATOR, **cache_environment(python, cache)}
+    env = {**os.environ, **GRADING_ENV, **cache_environment(python, cache)}
     with tempfile.TemporaryDirectory() as out:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()

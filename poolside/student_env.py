@@ -7,9 +7,11 @@ exactly the versions the autograder runs (the grading lock has no notebook serve
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 __all__ = ["pins", "versions", "environment_yml", "write"]
 
@@ -39,12 +41,12 @@ def pins(lock: Path) -> list[str]:
 
 
 def versions(lock: Path) -> dict[str, str]:
-    """Package name (normalised) -> pinned version."""
+    """Package name (normalised) -> pinned version. A package pinned twice under different
+    markers (a universal lock does that) keeps its last pin."""
     found = {}
     for line in pins(lock):
-        match = re.match(r"([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^ ;]+)", line)
-        if match:
-            found[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+        req = Requirement(line)
+        found[canonicalize_name(req.name)] = next(iter(req.specifier)).version
     return found
 
 

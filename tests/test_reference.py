@@ -102,37 +102,35 @@ def test_reference_summaries_come_from_the_current_models(spotify):
 
 
 def _locked(path):
+    """Package -> every version the lock pins it to (a universal lock may pin one package
+    twice, under different markers)."""
     from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    from poolside.student_env import pins
 
     locked = {}
-    for line in path.read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith(("#", "-")):
-            req = Requirement(line)
-            locked.setdefault(req.name.lower().replace("_", "-"), set()).update(
-                s.version for s in req.specifier)
+    for req in map(Requirement, pins(path)):
+        locked.setdefault(canonicalize_name(req.name), set()).update(
+            s.version for s in req.specifier)
     return locked
-
-
-def _direct(path):
-    from packaging.requirements import Requirement
-
-    return [Requirement(line) for line in path.read_text().splitlines()
-            if line.strip() and not line.lstrip().startswith(("#", "-"))]
 
 
 def test_the_lock_satisfies_every_range_pyproject_and_requirements_in_ask_for():
     import tomllib
 
     from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
 
     from poolside import paths
+    from poolside.student_env import pins
 
     locked = _locked(paths.REQUIREMENTS)
     wanted = [Requirement(d) for d in tomllib.loads(
         (paths.ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
-    wanted += _direct(paths.REQUIREMENTS.with_suffix(".in"))
+    wanted += map(Requirement, pins(paths.REQUIREMENTS.with_suffix(".in")))
     for req in wanted:
-        versions = locked.get(req.name.lower().replace("_", "-"))
+        versions = locked.get(canonicalize_name(req.name))
         assert versions, f"{req.name} is not in the lock: recompile it"
         assert all(req.specifier.contains(v) for v in versions), (
             f"the lock pins {req.name} {versions}, outside {req.specifier}")
@@ -140,9 +138,9 @@ def test_the_lock_satisfies_every_range_pyproject_and_requirements_in_ask_for():
 
 def test_the_lock_pins_every_package_exactly_and_leaves_out_servers_and_ides():
     from poolside import paths
+    from poolside.student_env import pins
 
-    lines = [line for line in paths.REQUIREMENTS.read_text().splitlines()
-             if line.strip() and not line.lstrip().startswith("#")]
+    lines = pins(paths.REQUIREMENTS)
     assert all("==" in line for line in lines), [l for l in lines if "==" not in l]
     locked = _locked(paths.REQUIREMENTS)
     # Grading runs a kernel, not a notebook server: none of these belongs in the lock.
