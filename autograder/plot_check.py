@@ -15,13 +15,11 @@ from .feedback import GradingError
 __all__ = [
     "require_axes",
     "require_label",
-    "bars",
     "dashed_horizontal_levels",
     "histogram_bins",
     "interval_segments",
     "marker_values",
     "named_categories",
-    "filled_areas",
     "filled_spans",
     "vertices",
     "category_positions",
@@ -49,11 +47,6 @@ def require_label(ax: Axes, words: Iterable[str], what: str, axis: str = "either
         where = "an axis" if axis == "either" else f"the {axis} axis"
         raise GradingError(f"In `{what}`, label {where} with what it shows (e.g. "
                            f"'{next(iter(words))}').")
-
-
-def bars(ax: Axes) -> list[Rectangle]:
-    """Histogram or bar-chart rectangles with a positive height."""
-    return [p for p in ax.patches if isinstance(p, Rectangle) and p.get_height() > 0]
 
 
 def dashed_horizontal_levels(ax: Axes) -> list[float]:
@@ -132,10 +125,6 @@ def named_categories(ax: Axes, names: Sequence[str]) -> int:
     if legend is not None:
         shown |= {t.get_text() for t in legend.get_texts()}
     return sum(1 for n in names if n in shown)
-
-
-def filled_areas(ax: Axes) -> list[PolyCollection]:
-    return [c for c in ax.collections if isinstance(c, PolyCollection)]
 
 
 def lines_with_points(ax: Axes, min_points: int = 20) -> list[Line2D]:

@@ -26,10 +26,10 @@ def test_require_axes_rejects_a_figure(ax):
         plot_check.require_axes(ax.figure, "plot_popularity")
 
 
-def test_bars_reads_a_histogram(ax, rng):
+def test_histogram_bins_reads_a_histogram(ax, rng):
     values = rng.normal(size=100)
     ax.hist(values, bins=10)
-    assert sum(b.get_height() for b in plot_check.bars(ax)) == 100
+    assert sum(height for _, _, height in plot_check.histogram_bins(ax)) == 100
 
 
 def test_require_label_is_case_insensitive_and_names_the_axis(ax):
@@ -67,8 +67,8 @@ def test_named_categories_reads_ticks_and_legend(ax):
     assert plot_check.named_categories(ax, ["Mia X", "Camilo", "Beyoncé", "Nobody"]) == 3
 
 
-def test_filled_areas_counts_fill_between(ax):
+def test_filled_spans_counts_fill_between(ax):
     x = np.linspace(0, 1, 10)
     ax.fill_between(x, 0, x)
-    assert len(plot_check.filled_areas(ax)) == 1
+    assert len(plot_check.filled_spans(ax)) == 1
 
