@@ -20,7 +20,8 @@ import xarray as xr
 
 from .feedback import GradingError
 
-__all__ = ["check_provenance", "check_summaries", "summary_bands", "posterior_draws"]
+__all__ = ["check_provenance", "check_summaries", "summary_bands", "posterior_draws",
+           "from_export"]
 
 # The sampler's float64 log-density and ours differ only by summation order.
 LP_RTOL = 1e-6
@@ -41,6 +42,51 @@ def posterior_draws(idata, what: str):
             f"posterior group); got `{type(idata).__name__}`."
         )
     return idata.posterior
+
+
+def from_export(value, artists, what: str) -> xr.DataTree:
+    """Rebuild a fit from the probe's export (:func:`autograder.sandboxed.describe.fit`).
+
+    Only numeric draws with one shared ``(chain, draw)`` shape are taken; a per-artist
+    dimension is put in the data's artist order. Raises :class:`GradingError` for an export
+    that is not a fit.
+    """
+    if not isinstance(value, dict) or not value.get("is_fit"):
+        kind = value.get("type") if isinstance(value, dict) else None
+        raise GradingError(
+            f"The {what} fit should be what `pm.sample` returns (an `xarray.DataTree` with a "
+            f"posterior group); got `{str(kind)[:80]}`."
+        )
+    try:
+        draws = {str(k): np.asarray(v, dtype=float) for k, v in value["draws"].items()}
+        dims = {str(k): [str(d) for d in v][2:] for k, v in value["dims"].items()}
+        coords = {str(k): [str(x) for x in v] for k, v in value["coords"].items()}
+        lp = value.get("lp")
+        lp = None if lp is None else np.asarray(lp, dtype=float)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise GradingError(f"The {what} fit could not be read.") from None
+    leading = {a.shape[:2] for a in draws.values() if a.ndim >= 2}
+    if len(leading) != 1 or any(a.ndim < 2 for a in draws.values()):
+        raise GradingError(f"The {what} fit's draws do not share one (chain, draw) shape.")
+    for name, array in draws.items():
+        for axis, dim in enumerate(dims.get(name, []), start=2):
+            labels = coords.get(dim)
+            if (labels and axis < array.ndim and len(labels) == array.shape[axis]
+                    and sorted(labels) == sorted(artists) and labels != list(artists)):
+                draws[name] = np.take(array, [labels.index(a) for a in artists], axis=axis)
+    for dim, labels in coords.items():
+        if sorted(labels) == sorted(artists):
+            coords[dim] = list(artists)
+    used = {d for ds in dims.values() for d in ds}
+    groups = {"posterior": draws}
+    if lp is not None and lp.shape == next(iter(leading)):
+        groups["sample_stats"] = {"lp": lp}
+    try:
+        return az.from_dict(groups, coords={d: coords[d] for d in used if d in coords},
+                            dims={k: v for k, v in dims.items() if v})
+    except Exception:  # noqa: BLE001 - inconsistent dims and shapes are the student's export
+        raise GradingError(f"The {what} fit's draws and dimensions do not fit together.") \
+            from None
 
 
 def _recorded_logp(idata, what: str):

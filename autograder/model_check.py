@@ -9,7 +9,7 @@ Exp(r), say) does not matter; a different prior or likelihood does.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pymc as pm
@@ -26,14 +26,14 @@ RTOL, ATOL = 1e-6, 1e-8
 N_POINTS = 5
 
 
-def observed_variable(model: pm.Model, what: str):
-    """The model's one observed variable, or a :class:`GradingError` saying what is off."""
-    if not isinstance(model, pm.Model):
+def observed_variable(described: dict, what: str) -> str:
+    """The name of the model's one observed variable, or a :class:`GradingError`."""
+    if not described.get("is_model"):
         raise GradingError(
-            f"The {what} should be a `pm.Model`, but got `{type(model).__name__}`. "
+            f"The {what} should be a `pm.Model`, but got `{str(described.get('type'))[:80]}`. "
             "Build it inside `with pm.Model(...) as model:` and return `model`."
         )
-    observed = list(model.observed_RVs)
+    observed = [str(name) for name in described["observed"]]
     if not observed:
         raise GradingError(
             f"The {what} has no observed variable, so the data never enters it. Pass the "
@@ -47,25 +47,25 @@ def observed_variable(model: pm.Model, what: str):
     return observed[0]
 
 
-def _check_observed_data(model: pm.Model, popularity: np.ndarray, what: str) -> None:
-    obs = observed_variable(model, what)
-    data = np.asarray(model.rvs_to_values[obs].eval(), dtype=float).ravel()
+def _check_observed_data(described: dict, popularity: np.ndarray, what: str) -> None:
+    observed_variable(described, what)
+    data = np.asarray(described.get("observed_data"), dtype=float).ravel()
     if data.size != popularity.size or not np.allclose(np.sort(data), np.sort(popularity)):
         raise GradingError(
             f"The observed data of the {what} is not the popularity of all "
-            f"{popularity.size} songs (it has {data.size} values). Use "
-            "`spotify['popularity']` as the observed values."
+            f"{popularity.size} songs (it has {data.size} values): check what you pass as "
+            "`observed=`."
         )
 
 
-def match_reference(model: pm.Model, candidates: Sequence[Callable], what: str):
+def match_reference(free: Sequence[str], candidates: Sequence[Callable], what: str):
     """Pick the reference parameterisation whose free variables the student's model has.
 
     ``candidates`` are factories ``f(offset_name) -> Reference``; the first one is the
     parameterisation the docstring describes. A candidate may leave one free variable's name
     open (a non-centred offset): any student variable not named elsewhere fills it.
     """
-    student = {rv.name for rv in model.free_RVs}
+    student = {str(name) for name in free}
     for build in candidates:
         reference = build(None)
         expected = set(reference.free)
@@ -89,30 +89,30 @@ def match_reference(model: pm.Model, candidates: Sequence[Callable], what: str):
     )
 
 
-def test_points(reference, n: int = N_POINTS, seed: int = 0) -> list[dict[str, np.ndarray]]:
-    """Parameter points on the natural scale, drawn once from a fixed-seed generator.
+def test_points(references: Sequence, artists: Sequence[str], n: int = N_POINTS,
+                seed: int = 0) -> dict[str, np.ndarray]:
+    """Parameter points on the natural scale for every variable any of ``references`` has.
 
-    Each free variable gets values spread over where its posterior and prior put mass, so a
-    wrong prior or likelihood changes the log-density at every point.
+    Returns ``{name: array of shape (n, *shape)}``, with ``"__open__"`` for a free variable
+    whose name the student chooses. Each variable gets values spread over where its
+    posterior and prior put mass, so a wrong prior or likelihood changes the log-density at
+    every point. The grader draws ``seed`` afresh for each grading.
     """
     rng = np.random.default_rng(seed)
-    model = reference.model
-    shapes = {rv.name: tuple(rv.type.shape) if None not in rv.type.shape
-              else tuple(np.shape(pm.draw(rv, random_seed=0))) for rv in model.free_RVs}
-    points = []
-    for _ in range(n):
-        point = {}
-        for rv in model.free_RVs:
-            shape = shapes[rv.name]
-            if rv.name in reference.positive:
-                value = rng.uniform(0.3, 30.0, size=shape)
-            elif rv.name in reference.per_artist or rv.name == reference.open_name:
-                value = rng.normal(0.0 if rv.name == reference.open_name else 55.0,
-                                   1.0 if rv.name == reference.open_name else 20.0, size=shape)
+    k = len(artists)
+    points: dict[str, np.ndarray] = {}
+    for reference in references:
+        for name in reference.free:
+            if name in points:
+                continue
+            shape = (n, k) if name in reference.per_artist else (n,)
+            if name in reference.positive:
+                points[name] = rng.uniform(0.3, 30.0, size=shape)
+            elif name in reference.per_artist:
+                points[name] = rng.normal(55.0, 20.0, size=shape)
             else:
-                value = rng.normal(55.0, 10.0, size=shape)
-            point[rv.name] = value
-        points.append(point)
+                points[name] = rng.normal(55.0, 10.0, size=shape)
+    points["__open__"] = rng.normal(0.0, 1.0, size=(n, k))
     return points
 
 
@@ -126,65 +126,68 @@ def _term_functions(model: pm.Model):
     return terms, shapes
 
 
-def _artist_order(model: pm.Model, name: str, artists: Sequence[str]):
-    """Index that maps the reference's artist order onto the student's, if coords say so."""
-    dims = model.named_vars_to_dims.get(name)
-    if not dims:
-        return None
-    labels = [str(x) for x in model.coords.get(dims[0], ()) or ()]
-    if sorted(labels) == sorted(artists) and labels != list(artists):
-        position = {a: i for i, a in enumerate(artists)}
-        return np.array([position[label] for label in labels])
-    return None
+def reference_terms(reference, points: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The reference's log-density terms at every point (rows of ``points``)."""
+    terms, _ = _term_functions(reference.model)
+    n = len(points["__open__"])
+    values = []
+    for i in range(n):
+        values.append({name: np.asarray(points.get(name, points["__open__"])[i])
+                       for name in reference.free})
+    return {name: np.array([float(fn(p)) for p in values]) for name, fn in terms.items()}
 
 
-def check_model(model, candidates: Sequence[Callable], popularity, artists, what: str) -> None:
-    """Raise :class:`GradingError` unless ``model`` is one of the reference parameterisations.
+def check_model(described: dict, candidates: Sequence[Callable], popularity,
+                points: Mapping[str, np.ndarray], what: str) -> None:
+    """Raise :class:`GradingError` unless the described model is one of the references.
 
     Parameters
     ----------
-    model : pm.Model
-        The student's model.
+    described : dict
+        The probe's description (:func:`autograder.sandboxed.describe.model`): variables,
+        observed data and log-density terms at ``points``.
     candidates : sequence of callables
         Reference factories ``f(open_name) -> Reference``, the docstring's parameterisation
         first.
     popularity : array
         Every song's popularity.
-    artists : sequence of str
-        Artists in the order of ``spotify.artist.cat.categories``.
+    points : mapping
+        The points the probe was given (:func:`test_points`).
     what : str
         How to name the model in feedback ("complete pooled model").
     """
-    _check_observed_data(model, np.asarray(popularity, dtype=float), what)
-    reference = match_reference(model, candidates, what)
-    ref_terms, _ = _term_functions(reference.model)
-    stu_terms, stu_shapes = _term_functions(model)
-    student_obs = observed_variable(model, what).name
-    for point in test_points(reference):
-        student_point = {}
-        for name, shape in stu_shapes.items():
-            value = np.asarray(point[name])
-            order = _artist_order(model, name, artists)
-            if order is not None:
-                value = value[order]
-            if value.shape != shape:
-                raise GradingError(
-                    f"In the {what}, `{name}` has shape {shape}; it should have shape "
-                    f"{value.shape} (one value per artist where the docstring says so)."
-                )
-            student_point[name] = value
-        for name in reference.free:
-            if not np.isclose(stu_terms[name](student_point), ref_terms[name](point),
-                              rtol=RTOL, atol=ATOL):
-                raise GradingError(
-                    f"In the {what}, the distribution of `{name}` is not the one the exercise "
-                    "describes: its log-density differs at test values. Check its family and "
-                    "every constant in it against the prior table."
-                )
-        if not np.isclose(stu_terms[student_obs](student_point),
-                          ref_terms[reference.observed](point), rtol=RTOL, atol=ATOL):
+    _check_observed_data(described, np.asarray(popularity, dtype=float), what)
+    reference = match_reference(described["free"], candidates, what)
+    student_obs = observed_variable(described, what)
+    shapes = described.get("shapes") or {}
+    for name in reference.free:
+        expected = np.shape(points.get(name, points["__open__"]))[1:]
+        shape = tuple(shapes.get(name, ()))
+        if shape != expected:
             raise GradingError(
-                f"In the {what}, the likelihood of the songs' popularity differs from the one "
-                "the exercise describes at test values. Check which mean each song gets and "
-                "that the second argument of `pm.Normal` is a standard deviation."
+                f"In the {what}, `{name}` has shape {shape}; it should have shape "
+                f"{expected} (one value per artist where the docstring says so)."
             )
+    student = described.get("terms")
+    if not isinstance(student, dict):
+        raise GradingError(f"The {what} could not be evaluated at test values.")
+    expected = reference_terms(reference, points)
+    n = len(points["__open__"])
+
+    def agree(name, ref_name):
+        got = np.asarray(student.get(name, np.full(n, np.nan)), dtype=float).ravel()
+        return got.shape == (n,) and np.allclose(got, expected[ref_name], rtol=RTOL, atol=ATOL)
+
+    for name in reference.free:
+        if not agree(name, name):
+            raise GradingError(
+                f"In the {what}, the distribution of `{name}` is not the one the exercise "
+                "describes: its log-density differs at test values. Check its family and "
+                "every constant in it against the prior table."
+            )
+    if not agree(student_obs, reference.observed):
+        raise GradingError(
+            f"In the {what}, the likelihood of the songs' popularity differs from the one "
+            "the exercise describes at test values. Check which mean each song gets and "
+            "that the second argument of `pm.Normal` is a standard deviation."
+        )

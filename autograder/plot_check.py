@@ -1,19 +1,23 @@
-"""Read what a matplotlib Axes shows, tolerant of style: colours, widths and titles are free."""
+"""Read what a plot shows, tolerant of style: colours, widths and titles are free.
+
+The student's side describes the Axes its function returned (:func:`autograder.sandboxed.
+describe.axes`); :func:`read` checks that description and every function here reads it, so a
+plot drawn with any matplotlib primitive (bars or steps, ``fill`` or ``fill_between``, lines
+or ``hlines``) is judged by its geometry.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection, PathCollection, PolyCollection
-from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
 
 from .feedback import GradingError
 
 __all__ = [
-    "require_axes",
+    "Shown",
+    "read",
     "require_label",
     "dashed_horizontal_levels",
     "histogram_bins",
@@ -21,26 +25,93 @@ __all__ = [
     "marker_values",
     "named_categories",
     "filled_spans",
+    "lines_with_points",
     "vertices",
     "category_positions",
     "spans_at",
 ]
 
+DASHED = ("--", "-.", ":", "dashed", "dashdot", "dotted")
+NO_LINE = ("None", "", " ", "none")
+NO_MARKER = ("None", "", " ", "none")
 
-def require_axes(ax, what: str) -> Axes:
-    if ax is None:
+
+@dataclass
+class Line:
+    xy: np.ndarray
+    linestyle: str
+    marker: str
+
+
+@dataclass
+class Patch:
+    rect: tuple[float, float, float] | None  # x, width, height of a Rectangle
+    vertices: np.ndarray
+    fill: bool
+
+
+@dataclass
+class Shown:
+    """What one Axes draws, as plain geometry."""
+
+    xlabel: str = ""
+    ylabel: str = ""
+    xticks: list[tuple[str, float]] = field(default_factory=list)
+    yticks: list[tuple[str, float]] = field(default_factory=list)
+    legend: list[str] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    patches: list[Patch] = field(default_factory=list)
+    segments: list[tuple[list[np.ndarray], bool]] = field(default_factory=list)
+    polygons: list[np.ndarray] = field(default_factory=list)
+    offsets: list[np.ndarray] = field(default_factory=list)
+
+
+def _points(value) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError("points are not numbers")
+    return array.astype(float).reshape(-1, 2)
+
+
+def _ticks(value) -> list[tuple[str, float]]:
+    return [(str(text), float(position)) for text, position in value]
+
+
+def read(report, what: str) -> Shown:
+    """The :class:`Shown` of a probe's report on a function that should return an Axes.
+
+    Raises :class:`GradingError` for a missing return, a value that is not an Axes, or a
+    description that is not the plain data the probe writes.
+    """
+    if report.get("is_none"):
         raise GradingError(f"`{what}` returned None: finish the function and `return ax`.")
-    if not isinstance(ax, Axes):
+    value = report.get("value") or {}
+    if not value.get("type_ok"):
         raise GradingError(
             f"`{what}` should return a matplotlib Axes (for example `fig, ax = plt.subplots()` "
-            f"... `return ax`), not `{type(ax).__name__}`."
+            f"... `return ax`), not `{str(value.get('type', '?'))[:80]}`."
         )
-    return ax
+    try:
+        return Shown(
+            xlabel=str(value["xlabel"]), ylabel=str(value["ylabel"]),
+            xticks=_ticks(value["xticks"]), yticks=_ticks(value["yticks"]),
+            legend=[str(t) for t in value["legend"]],
+            lines=[Line(_points(d["xy"]), str(d["linestyle"]), str(d["marker"]))
+                   for d in value["lines"]],
+            patches=[Patch(None if d["rect"] is None else tuple(float(x) for x in d["rect"]),
+                           _points(d["vertices"]), bool(d["fill"])) for d in value["patches"]],
+            segments=[([_points(s) for s in d["lines"]], bool(d["dashed"]))
+                      for d in value["segments"]],
+            polygons=[_points(p) for p in value["polygons"]],
+            offsets=[_points(p) for p in value["offsets"]],
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise GradingError(f"The plot `{what}` returned could not be read.") from None
 
 
-def require_label(ax: Axes, words: Iterable[str], what: str, axis: str = "either") -> None:
+def require_label(ax: Shown, words: Iterable[str], what: str, axis: str = "either") -> None:
     """Some axis label mentions one of ``words`` (case-insensitive)."""
-    labels = {"x": [ax.get_xlabel()], "y": [ax.get_ylabel()]}
+    labels = {"x": [ax.xlabel], "y": [ax.ylabel]}
     shown = labels["x"] + labels["y"] if axis == "either" else labels[axis]
     text = " ".join(shown).lower()
     if not any(w.lower() in text for w in words):
@@ -49,123 +120,99 @@ def require_label(ax: Axes, words: Iterable[str], what: str, axis: str = "either
                            f"'{next(iter(words))}').")
 
 
-def dashed_horizontal_levels(ax: Axes) -> list[float]:
+def dashed_horizontal_levels(ax: Shown) -> list[float]:
     """The y value of every dashed (or dotted) horizontal line: ``axhline``/``plot`` lines and
     ``hlines`` segments alike."""
     levels = []
-    for line in ax.get_lines():
-        if line.get_linestyle() in ("--", "-.", ":", "dashed", "dashdot", "dotted"):
-            y = np.asarray(line.get_ydata(), dtype=float)
-            if y.size and np.allclose(y, y[0]):
-                levels.append(float(y[0]))
-    for coll in ax.collections:
-        if isinstance(coll, LineCollection) and any(
-                dashes is not None for _, dashes in coll.get_linestyle()):
-            for seg in coll.get_segments():
-                seg = np.asarray(seg, dtype=float)
+    for line in ax.lines:
+        y = line.xy[:, 1]
+        if line.linestyle in DASHED and y.size and np.allclose(y, y[0]):
+            levels.append(float(y[0]))
+    for segments, dashed in ax.segments:
+        if dashed:
+            for seg in segments:
                 if len(seg) >= 2 and np.allclose(seg[:, 1], seg[0, 1]):
                     levels.append(float(seg[0, 1]))
     return levels
 
 
-def histogram_bins(ax: Axes) -> list[tuple[float, float, float]]:
+def histogram_bins(ax: Shown) -> list[tuple[float, float, float]]:
     """Histogram bins as ``(left, right, height)``, however they were drawn: filled bars
     (``hist``, ``bar``, any ``rwidth``) or outlines (``histtype="step"``, ``stairs``), read as
     the horizontal top edges of every patch."""
     bins = []
     for patch in ax.patches:
-        if isinstance(patch, Rectangle):
-            if patch.get_height() > 0:
-                bins.append((patch.get_x(), patch.get_x() + patch.get_width(),
-                             patch.get_height()))
+        if patch.rect is not None:
+            x, width, height = patch.rect
+            if height > 0:
+                bins.append((x, x + width, height))
             continue
-        v = np.asarray(patch.get_path().transformed(patch.get_patch_transform()).vertices,
-                       dtype=float)
+        v = patch.vertices
         for (x0, y0), (x1, y1) in zip(v[:-1], v[1:]):
             if np.isclose(y0, y1) and y0 > 0 and x1 != x0:
                 bins.append((min(x0, x1), max(x0, x1), y0))
     return sorted(bins)
 
 
-def interval_segments(ax: Axes) -> list[tuple[float, float, float]]:
+def interval_segments(ax: Shown) -> list[tuple[float, float, float]]:
     """Vertical segments as ``(x, low, high)``, from vlines/errorbar collections or lines."""
-    segments = []
-    for coll in ax.collections:
-        if isinstance(coll, LineCollection):
-            for seg in coll.get_segments():
-                seg = np.asarray(seg, dtype=float)
-                if len(seg) >= 2 and np.allclose(seg[:, 0], seg[0, 0]):
-                    segments.append((seg[0, 0], seg[:, 1].min(), seg[:, 1].max()))
-    for line in ax.get_lines():
-        x = np.asarray(line.get_xdata(), dtype=float)
-        y = np.asarray(line.get_ydata(), dtype=float)
-        if len(x) == 2 and np.isclose(x[0], x[1]) and not np.isclose(y[0], y[1]):
-            segments.append((x[0], y.min(), y.max()))
-    return segments
-
-
-def marker_values(ax: Axes) -> list[np.ndarray]:
-    """The (x, y) offsets of each scatter collection or marker-only line."""
     found = []
-    for coll in ax.collections:
-        if isinstance(coll, PathCollection):
-            found.append(np.asarray(coll.get_offsets(), dtype=float))
-    for line in ax.get_lines():
-        if line.get_marker() not in (None, "None", "", " ") and line.get_linestyle() in (
-            "None", "", " ", "none"
-        ):
-            found.append(np.column_stack([line.get_xdata(), line.get_ydata()]).astype(float))
+    for segments, _ in ax.segments:
+        for seg in segments:
+            if len(seg) >= 2 and np.allclose(seg[:, 0], seg[0, 0]):
+                found.append((seg[0, 0], seg[:, 1].min(), seg[:, 1].max()))
+    for line in ax.lines:
+        x, y = line.xy[:, 0], line.xy[:, 1]
+        if len(x) == 2 and np.isclose(x[0], x[1]) and not np.isclose(y[0], y[1]):
+            found.append((x[0], y.min(), y.max()))
     return found
 
 
-def named_categories(ax: Axes, names: Sequence[str]) -> int:
+def marker_values(ax: Shown) -> list[np.ndarray]:
+    """The (x, y) offsets of each scatter collection or marker-only line."""
+    found = list(ax.offsets)
+    for line in ax.lines:
+        if line.marker not in NO_MARKER and line.linestyle in NO_LINE:
+            found.append(line.xy)
+    return found
+
+
+def named_categories(ax: Shown, names: Sequence[str]) -> int:
     """How many of ``names`` appear as tick labels or legend entries."""
-    shown = {t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()}
-    legend = ax.get_legend()
-    if legend is not None:
-        shown |= {t.get_text() for t in legend.get_texts()}
+    shown = {t for t, _ in ax.xticks + ax.yticks} | set(ax.legend)
     return sum(1 for n in names if n in shown)
 
 
-def lines_with_points(ax: Axes, min_points: int = 20) -> list[Line2D]:
+def lines_with_points(ax: Shown, min_points: int = 20) -> list[Line]:
     """Curves (density lines): lines drawn through many points."""
-    return [line for line in ax.get_lines() if len(line.get_xdata()) >= min_points]
+    return [line for line in ax.lines if len(line.xy) >= min_points]
 
 
-def vertices(ax: Axes) -> np.ndarray:
+def vertices(ax: Shown) -> np.ndarray:
     """Every point the Axes draws, in data coordinates, whatever made it: lines, patches
     (bars, boxes, polygons from ``fill``), scatter offsets, polygons from ``fill_between`` or
     violins, and line segments from ``vlines``/``hlines``."""
-    found = [np.asarray(line.get_xydata(), dtype=float).reshape(-1, 2)
-             for line in ax.get_lines()]
-    for patch in ax.patches:
-        path = patch.get_path().transformed(patch.get_patch_transform())
-        found.append(np.asarray(path.vertices, dtype=float))
-    for coll in ax.collections:
-        if isinstance(coll, LineCollection):
-            found.extend(np.asarray(seg, dtype=float).reshape(-1, 2) for seg in coll.get_segments())
-        elif isinstance(coll, PolyCollection):
-            found.extend(np.asarray(p.vertices, dtype=float) for p in coll.get_paths())
-        elif isinstance(coll, PathCollection):
-            found.append(np.asarray(coll.get_offsets(), dtype=float).reshape(-1, 2))
+    found = [line.xy for line in ax.lines] + [p.vertices for p in ax.patches]
+    for segments, _ in ax.segments:
+        found.extend(segments)
+    found += ax.polygons + ax.offsets
     found = [v for v in found if v.size]
     points = np.concatenate(found) if found else np.empty((0, 2))
     return points[np.isfinite(points).all(axis=1)]
 
 
-def category_positions(ax: Axes, names: Sequence[str]) -> tuple[int, dict[str, float]]:
+def category_positions(ax: Shown, names: Sequence[str]) -> tuple[int, dict[str, float]]:
     """Which axis carries ``names`` as tick labels (0 for x, 1 for y) and where each sits."""
     best = (0, {})
-    for axis, ticks in ((0, ax.get_xticklabels()), (1, ax.get_yticklabels())):
+    for axis, ticks in ((0, ax.xticks), (1, ax.yticks)):
         wanted = set(names)
-        where = {t.get_text(): float(t.get_position()[axis]) for t in ticks
-                 if t.get_text() in wanted}
+        where = {text: position for text, position in ticks if text in wanted}
         if len(where) > len(best[1]):
             best = (axis, where)
     return best
 
 
-def spans_at(ax: Axes, names: Sequence[str]) -> dict[str, tuple[float, float]]:
+def spans_at(ax: Shown, names: Sequence[str]) -> dict[str, tuple[float, float]]:
     """For each named category, the range of values drawn within half a slot of its tick."""
     axis, where = category_positions(ax, names)
     points = vertices(ax)
@@ -177,17 +224,10 @@ def spans_at(ax: Axes, names: Sequence[str]) -> dict[str, tuple[float, float]]:
     return spans
 
 
-def filled_spans(ax: Axes) -> list[tuple[float, float]]:
+def filled_spans(ax: Shown) -> list[tuple[float, float]]:
     """The x range of every filled region: ``fill_between`` polygons and ``fill`` patches."""
-    spans = []
-    for coll in ax.collections:
-        if isinstance(coll, PolyCollection):
-            for path in coll.get_paths():
-                if len(path.vertices):
-                    spans.append((float(path.vertices[:, 0].min()),
-                                   float(path.vertices[:, 0].max())))
+    spans = [(float(p[:, 0].min()), float(p[:, 0].max())) for p in ax.polygons if len(p)]
     for patch in ax.patches:
-        if patch.get_fill() and not isinstance(patch, Rectangle):
-            v = patch.get_path().transformed(patch.get_patch_transform()).vertices
-            spans.append((float(v[:, 0].min()), float(v[:, 0].max())))
+        if patch.fill and patch.rect is None and len(patch.vertices):
+            spans.append((float(patch.vertices[:, 0].min()), float(patch.vertices[:, 0].max())))
     return spans

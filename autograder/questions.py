@@ -1,133 +1,169 @@
-"""The hidden checks, one function per test case of the master notebook.
+"""Every autograded test case: its question, its points, what it probes and how it is judged.
 
-Each takes Otter's ``env`` (the executed notebook's globals) and raises
-:class:`~autograder.feedback.GradingError` with a student-facing message when the check fails.
-Data and references are read from disk here, never taken from the notebook, so a submission
-that reassigns ``spotify`` or ``artist_means`` cannot change what it is graded against.
+This is the registry. A :class:`Case` says which probes it needs (plan entries for
+:mod:`autograder.sandboxed.probes`, built from this grading's inputs) and judges their plain
+reports in its verdict, raising :class:`~autograder.feedback.GradingError` with a
+student-facing message. Verdicts run in the grader's process and compare the reports only
+with what the grader made itself (:class:`~autograder.context.Grading`) and the stored
+references; nothing the student's side wrote is imported or executed.
+
+To change an exercise: edit its cases here and its cell in the master notebook, then
+``poolside build``.
 """
 
 from __future__ import annotations
 
-import gc
-import json
-from functools import lru_cache, wraps
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Callable
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from . import fit_check, model_check, plot_check, pooling_check, predict_check
+from .context import Grading, references
 from .feedback import GradingError
-from .limits import time_limit
+from .sandboxed import describe
+from .sandboxed.probes import CALL_SECONDS
 
 try:  # at grading time activity.py sits next to the notebook, outside any package
-    from activity import NEW_ARTIST, load_spotify
+    from activity import NEW_ARTIST
 except ImportError:
-    from assignment.activity import NEW_ARTIST, load_spotify
+    from assignment.activity import NEW_ARTIST
 
 from solutions.models import candidates
 
-HERE = Path(__file__).resolve().parent
-REFERENCE_JSON = HERE.parent / "solutions" / "reference.json"
-DATA_PLACES = (HERE.parent / "spotify.csv", HERE.parent / "data" / "spotify.csv")
+__all__ = ["Case", "CASES", "QUESTIONS", "CHOICES"]
+
 WHAT = {
     "complete_pooled": "complete pooled model",
     "no_pooled": "no pooled model",
     "hierarchical": "hierarchical model",
 }
+QUESTION_OF = {"complete_pooled": "q3", "no_pooled": "q7", "hierarchical": "q11"}
 CHOICES = ("complete pooled", "no pooled", "hierarchical")
 
 
-@lru_cache(maxsize=1)
-def data():
-    path = next((p for p in DATA_PLACES if p.exists()), None)
-    if path is None:
-        raise GradingError("The autograder could not find spotify.csv (an instructor problem).")
-    return load_spotify(path)
+@dataclass(frozen=True)
+class Case:
+    """One test case: ``points`` for ``question`` when ``verdict`` raises nothing.
+
+    ``plan(grading)`` returns the probe entries the case needs (entries with the same ``id``
+    are run once); ``verdict(grading, reports)`` judges the reports, keyed by probe id.
+    """
+
+    question: str
+    name: str
+    points: float
+    plan: Callable[[Grading], list[dict]]
+    verdict: Callable[[Grading, dict], None]
 
 
-@lru_cache(maxsize=1)
-def references():
-    return json.loads(REFERENCE_JSON.read_text(encoding="utf-8"))["summaries"]
+# ---------------------------------------------------------------- reading reports
+
+def _report(reports: dict, probe_id: str, what: str) -> dict:
+    """The report of a probe that ran to the end, or the reason it did not."""
+    report = reports.get(probe_id)
+    outcome = report.get("outcome") if isinstance(report, dict) else None
+    if outcome is None:
+        raise GradingError(f"`{what}` could not be checked: the notebook stopped before the "
+                           "check ran (see your notebook's last cells).")
+    if outcome == "missing":
+        raise GradingError(f"The notebook does not define `{what}`.")
+    if outcome == "timeout":
+        raise GradingError(f"`{what}` did not finish within {CALL_SECONDS:g} seconds; look "
+                           "for a loop that never ends.")
+    if outcome == "died":
+        raise GradingError(f"The notebook's kernel stopped while `{what}` ran (for example "
+                           "`os._exit` or a crash); that is where to look.")
+    if outcome == "raised":
+        if report.get("not_implemented"):
+            raise GradingError(f"`{what}` is not written yet.")
+        raise GradingError(f"`{what}` raised {str(report.get('error'))[:80]}: "
+                           f"{str(report.get('message'))[:300]}")
+    if outcome != "returned":
+        raise GradingError(f"What `{what}` returned could not be read.")
+    return report
 
 
-def artists() -> list[str]:
-    return [str(a) for a in data()[1]["artist"]]
-
-
-def _function(env, name):
-    fn = env.get(name)
-    if not callable(fn):
-        raise GradingError(f"The notebook does not define the function `{name}`.")
-    return fn
-
-
-def _call(env, name, *args, **kwargs):
-    fn = _function(env, name)
+def _table(reports: dict, probe_id: str, what: str, article: str) -> pd.DataFrame:
+    report = _report(reports, probe_id, what)
+    value = report.get("value") or {}
+    if report.get("is_none"):
+        raise GradingError(f"`{what}` returned None: finish the function and return "
+                           f"{article}.")
+    if not value.get("type_ok"):
+        raise GradingError(f"`{what}` should return a pandas DataFrame, not "
+                           f"`{str(value.get('type'))[:80]}`.")
     try:
-        with time_limit(name):
-            return fn(*args, **kwargs)
-    except GradingError:
-        raise
-    except NotImplementedError:
-        raise GradingError(f"`{name}` is not written yet.") from None
-    except Exception as err:
-        raise GradingError(f"`{name}` raised {type(err).__name__}: {err}") from None
+        return describe.to_frame(value)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise GradingError(f"The DataFrame `{what}` returned could not be read.") from None
 
 
-def closes_new_figures(check):
-    """Close the figures a check made the student's code draw: grading memory is tight."""
-    @wraps(check)
-    def wrapper(env):
-        before = set(plt.get_fignums())
-        try:
-            return check(env)
-        finally:
-            for number in set(plt.get_fignums()) - before:
-                plt.close(number)
-    return wrapper
+def _axes(reports: dict, probe_id: str, what: str) -> plot_check.Shown:
+    return plot_check.read(_report(reports, probe_id, what), what)
+
+
+def _call(probe_id: str, function: str, *args, returns: str, **kwargs) -> dict:
+    return {"id": probe_id, "probe": "call", "function": function, "args": list(args),
+            "kwargs": kwargs, "returns": returns}
 
 
 # ---------------------------------------------------------------- models and fits
 
-def _fit(env, kind):
-    result = env.get(f"{kind}_fit")
-    if result is None:
-        raise GradingError(
-            f"`{kind}_fit` is missing: run the cell that calls `fit_{kind}(spotify)`."
-        )
-    if not (isinstance(result, tuple) and len(result) == 2):
+def _model_probe(g: Grading, kind: str) -> dict:
+    key = g.model_points(kind, candidates(kind, g.spotify))
+    return {"id": f"model-{kind}", "probe": "model", "variable": f"{kind}_fit", "points": key}
+
+
+def _fitted(reports: dict, probe_id: str, kind: str) -> dict:
+    report = reports.get(probe_id)
+    if isinstance(report, dict) and report.get("outcome") == "missing":
+        raise GradingError(f"`{kind}_fit` is missing: run the cell that calls "
+                           f"`fit_{kind}(spotify)`.")
+    report = _report(reports, probe_id, f"fit_{kind}")
+    if not report.get("pair"):
         raise GradingError(f"`fit_{kind}` should return a tuple `(model, idata)`.")
-    return result
+    return report["value"]
 
 
-def check_model(env, kind):
-    model, _ = _fit(env, kind)
-    spotify, _ = data()
-    try:
-        model_check.check_model(model, candidates(kind, spotify),
-                                spotify["popularity"].to_numpy(), artists(), WHAT[kind])
-    finally:
-        gc.collect()  # the compiled log-density graphs are large and used once
+def model_case(kind: str, points: float) -> Case:
+    def verdict(g: Grading, reports: dict) -> None:
+        described = _fitted(reports, f"model-{kind}", kind)
+        model_check.check_model(described, candidates(kind, g.spotify),
+                                g.spotify["popularity"].to_numpy(),
+                                g.made(f"points-{kind}"), WHAT[kind])
+    return Case(QUESTION_OF[kind],
+                f"the {WHAT[kind]} has the priors and likelihood asked for", points,
+                lambda g: [_model_probe(g, kind)], verdict)
 
 
-def check_fit(env, kind):
-    model, idata = _fit(env, kind)
-    model_check.observed_variable(model, WHAT[kind])
-    fit_check.check_provenance(idata, model, WHAT[kind])
-    fit_check.check_summaries(idata, references()[kind], artists(), WHAT[kind])
+def fit_case(kind: str, points: float) -> Case:
+    def plan(g: Grading) -> list[dict]:
+        return [_model_probe(g, kind), {"id": f"fit-{kind}", "probe": "fit",
+                                        "variable": f"{kind}_fit"}]
+
+    def verdict(g: Grading, reports: dict) -> None:
+        described = _fitted(reports, f"model-{kind}", kind)
+        model_check.observed_variable(described, WHAT[kind])
+        idata = fit_check.from_export(_fitted(reports, f"fit-{kind}", kind), g.artists,
+                                      WHAT[kind])
+        fit_check.check_summaries(idata, references()[kind], g.artists, WHAT[kind])
+        # Provenance is judged with the reference model the student's model matches: the
+        # draws' recorded log-density must be that model's, which no typed-in posterior has.
+        try:
+            reference = model_check.match_reference(described["free"],
+                                                     candidates(kind, g.spotify), WHAT[kind])
+        except GradingError:
+            raise GradingError(f"The {WHAT[kind]} fit cannot be traced to its model until the "
+                               "model has the parameters the exercise describes.") from None
+        fit_check.check_provenance(idata, reference.model, WHAT[kind], seed=g.seed_for(kind))
+    return Case(QUESTION_OF[kind],
+                f"the {WHAT[kind]}'s posterior comes from the model and matches the reference",
+                points, plan, verdict)
 
 
 # ---------------------------------------------------------------- plots
-
-@closes_new_figures
-def q2_plot_popularity(env):
-    spotify, _ = data()
-    ax = plot_check.require_axes(_call(env, "plot_popularity", spotify.copy()), "plot_popularity")
-    _check_distribution_plot(ax, spotify["popularity"].to_numpy(), "plot_popularity", "songs")
-    plot_check.require_label(ax, ["popularity"], "plot_popularity", axis="x")
-
 
 def _check_distribution_plot(ax, values, what, unit):
     bins = plot_check.histogram_bins(ax)
@@ -149,59 +185,48 @@ def _check_distribution_plot(ax, values, what, unit):
             raise GradingError(f"`{what}`: the histogram does not cover the whole range "
                                "of the data.")
     elif curves:
-        xs = np.concatenate([np.asarray(c.get_xdata(), float) for c in curves])
+        xs = np.concatenate([c.xy[:, 0] for c in curves])
         if xs.min() > values.min() + 5 or xs.max() < values.max() - 5:
             raise GradingError(f"`{what}`: the density curve does not span the data.")
     else:
         raise GradingError(f"`{what}`: draw a histogram or a density curve of the data.")
 
 
-@closes_new_figures
-def q6_plot_by_artist(env):
-    spotify, _ = data()
-    ax = plot_check.require_axes(_call(env, "plot_popularity_by_artist", spotify.copy()),
-                                 "plot_popularity_by_artist")
-    if plot_check.named_categories(ax, artists()) < 40:
-        raise GradingError("`plot_popularity_by_artist`: label each artist's distribution with "
-                           "the artist's name (tick labels on the category axis).")
+def _q2(g: Grading, reports: dict) -> None:
+    ax = _axes(reports, "plot_popularity", "plot_popularity")
+    _check_distribution_plot(ax, g.spotify["popularity"].to_numpy(), "plot_popularity", "songs")
+    plot_check.require_label(ax, ["popularity"], "plot_popularity", axis="x")
+
+
+def _q6(g: Grading, reports: dict) -> None:
+    what = "plot_popularity_by_artist"
+    ax = _axes(reports, what, what)
+    if plot_check.named_categories(ax, g.artists) < 40:
+        raise GradingError(f"`{what}`: label each artist's distribution with the artist's name "
+                           "(tick labels on the category axis).")
     # A distribution reaches from an artist's lowest song to its highest (whiskers, fliers,
     # violins, points); a bar of the mean stops at the mean.
-    spans = plot_check.spans_at(ax, artists())
-    songs = spotify.groupby("artist", observed=True)["popularity"].agg(["min", "max"])
-    varied = [a for a in artists() if songs.loc[a, "max"] > songs.loc[a, "min"]]
+    spans = plot_check.spans_at(ax, g.artists)
+    songs = g.spotify.groupby("artist", observed=True)["popularity"].agg(["min", "max"])
+    varied = [a for a in g.artists if songs.loc[a, "max"] > songs.loc[a, "min"]]
     shown = sum(a in spans and spans[a][0] <= songs.loc[a, "min"] + 0.5
                 and spans[a][1] >= songs.loc[a, "max"] - 0.5 for a in varied)
     if shown < 0.9 * len(varied):
-        raise GradingError("`plot_popularity_by_artist`: show the whole distribution of each "
-                           "artist's songs, from the least to the most popular song, not one "
-                           f"summary number per artist ({shown} of {len(varied)} artists "
-                           "with more than one distinct song value are shown in full).")
-    plot_check.require_label(ax, ["popularity"], "plot_popularity_by_artist")
+        raise GradingError(f"`{what}`: show the whole distribution of each artist's songs, "
+                           "from the least to the most popular song, not one summary number "
+                           f"per artist ({shown} of {len(varied)} artists with more than one "
+                           "distinct song value are shown in full).")
+    plot_check.require_label(ax, ["popularity"], what)
 
 
-@closes_new_figures
-def q10_plot_artist_means(env):
-    _, artist_means = data()
-    ax = plot_check.require_axes(_call(env, "plot_artist_means", artist_means.copy()),
-                                 "plot_artist_means")
-    _check_distribution_plot(ax, artist_means["popularity"].to_numpy(), "plot_artist_means",
+def _q10(g: Grading, reports: dict) -> None:
+    ax = _axes(reports, "plot_artist_means", "plot_artist_means")
+    _check_distribution_plot(ax, g.artist_means["popularity"].to_numpy(), "plot_artist_means",
                              "artists")
     plot_check.require_label(ax, ["popularity", "mean"], "plot_artist_means", axis="x")
 
 
-def _stand_in_predictions(kind, names, seed):
-    """Predictions from the reference procedure on the stand-in posterior (for plot checks)."""
-    idata = predict_check.stand_in_posterior(references()[kind], artists(), seed)
-    draws = {k: v.values for k, v in idata.posterior.items()}
-    position = {a: i for i, a in enumerate(artists())}
-    return pd.DataFrame({
-        a: predict_check.expected_predictive(draws, kind, position.get(a), seed + i)
-        for i, a in enumerate(names)
-    })
-
-
-def _check_intervals_plot(ax, predictions, what):
-    _, artist_means = data()
+def _check_intervals_plot(g: Grading, ax, predictions: pd.DataFrame, what: str) -> None:
     segments = plot_check.interval_segments(ax)
     wanted = [(predictions[a].quantile(0.1), predictions[a].quantile(0.9))
               for a in predictions.columns]
@@ -213,153 +238,181 @@ def _check_intervals_plot(ax, predictions, what):
     if found < len(wanted):
         raise GradingError(f"`{what}`: draw each artist's central 80% predictive interval as "
                            f"a vertical segment ({found} of {len(wanted)} found).")
-    observed = np.sort(artist_means["popularity"].to_numpy())
+    observed = np.sort(g.artist_means["popularity"].to_numpy())
     if not any(len(m) == len(observed) and np.allclose(np.sort(m[:, 1]), observed, atol=1e-6)
                for m in plot_check.marker_values(ax)):
         raise GradingError(f"`{what}`: mark each artist's observed mean popularity with a "
                            "point (a marker, no connecting line).")
-    if plot_check.named_categories(ax, artists()) < 40:
+    if plot_check.named_categories(ax, g.artists) < 40:
         raise GradingError(f"`{what}`: label the artists on the axis.")
     plot_check.require_label(ax, ["popularity"], what, axis="y")
 
 
-@closes_new_figures
-def q5_intervals_plot(env):
-    _, artist_means = data()
-    predictions = _stand_in_predictions("no_pooled", artists(), seed=11)
-    ax = plot_check.require_axes(
-        _call(env, "plot_predictive_intervals", predictions, artist_means.copy()),
-        "plot_predictive_intervals")
-    _check_intervals_plot(ax, predictions, "plot_predictive_intervals")
+def _q5_intervals_plan(g: Grading) -> list[dict]:
+    arg, _ = g.predictions("q5-intervals", "no_pooled", g.artists)
+    return [_call("plot_predictive_intervals", "plot_predictive_intervals", arg,
+                  g.frame("artist_means"), returns="axes")]
 
 
-@closes_new_figures
-def q5_areas_plot(env):
-    names = [NEW_ARTIST, "Beyoncé"]
-    predictions = _stand_in_predictions("hierarchical", names, seed=12)
-    ax = plot_check.require_axes(_call(env, "plot_predictive_areas", predictions),
-                                 "plot_predictive_areas")
+def _q5_intervals(g: Grading, reports: dict) -> None:
+    what = "plot_predictive_intervals"
+    _check_intervals_plot(g, _axes(reports, what, what), g.made("q5-intervals"), what)
+
+
+AREAS_NAMES = [NEW_ARTIST, "Beyoncé"]
+
+
+def _q5_areas_plan(g: Grading) -> list[dict]:
+    arg, _ = g.predictions("q5-areas", "hierarchical", AREAS_NAMES)
+    return [_call("plot_predictive_areas", "plot_predictive_areas", arg, returns="axes")]
+
+
+def _q5_areas(g: Grading, reports: dict) -> None:
+    what = "plot_predictive_areas"
+    ax = _axes(reports, what, what)
+    predictions = g.made("q5-areas")
     spans = plot_check.filled_spans(ax)
-    if len(spans) < len(names):
-        raise GradingError("`plot_predictive_areas`: shade the central 80% of each "
-                           "predictive density (e.g. with `fill_between`).")
+    if len(spans) < len(AREAS_NAMES):
+        raise GradingError(f"`{what}`: shade the central 80% of each predictive density (e.g. "
+                           "with `fill_between`).")
     # The KDE grid puts the shaded edge within a grid step of the quantile.
     tolerance = 1.5
-    for name in names:
+    for name in AREAS_NAMES:
         lo, hi = predictions[name].quantile([0.1, 0.9])
         if not any(abs(a - lo) < tolerance and abs(b - hi) < tolerance for a, b in spans):
-            raise GradingError(f"`plot_predictive_areas`: the shaded area for {name} does not "
-                               "run from the 10% to the 90% quantile of its predictions: check "
-                               "which probability the shading covers.")
-    if len(plot_check.lines_with_points(ax)) < len(names):
-        raise GradingError("`plot_predictive_areas`: draw one density curve per artist.")
-    if plot_check.named_categories(ax, names) < len(names):
-        raise GradingError("`plot_predictive_areas`: name each artist (tick labels or legend).")
-    plot_check.require_label(ax, ["popularity"], "plot_predictive_areas", axis="x")
+            raise GradingError(f"`{what}`: the shaded area for {name} does not run from the 10% "
+                               "to the 90% quantile of its predictions: check which probability "
+                               "the shading covers.")
+    if len(plot_check.lines_with_points(ax)) < len(AREAS_NAMES):
+        raise GradingError(f"`{what}`: draw one density curve per artist.")
+    if plot_check.named_categories(ax, AREAS_NAMES) < len(AREAS_NAMES):
+        raise GradingError(f"`{what}`: name each artist (tick labels or legend).")
+    plot_check.require_label(ax, ["popularity"], what, axis="x")
 
 
-@closes_new_figures
-def q14_plot(env):
-    _, artist_means = data()
-    hier = _stand_in_predictions("hierarchical", artists(), seed=13)
-    complete = _stand_in_predictions("complete_pooled", artists()[:3], seed=14)
-    ax = plot_check.require_axes(
-        _call(env, "plot_hierarchical_intervals", hier, artist_means.copy(), complete),
-        "plot_hierarchical_intervals")
-    _check_intervals_plot(ax, hier, "plot_hierarchical_intervals")
-    level = float(np.median(complete.to_numpy()))
-    if not any(abs(y - level) < 0.05 for y in plot_check.dashed_horizontal_levels(ax)):
-        raise GradingError("`plot_hierarchical_intervals`: add a dashed horizontal line at "
-                           "the complete pooled model's posterior predictive median.")
+def _q14_plan(g: Grading) -> list[dict]:
+    hier, _ = g.predictions("q14-hierarchical", "hierarchical", g.artists)
+    complete, _ = g.predictions("q14-complete", "complete_pooled", g.artists[:3])
+    return [_call("plot_hierarchical_intervals", "plot_hierarchical_intervals", hier,
+                  g.frame("artist_means"), complete, returns="axes")]
+
+
+def _q14(g: Grading, reports: dict) -> None:
+    what = "plot_hierarchical_intervals"
+    ax = _axes(reports, what, what)
+    _check_intervals_plot(g, ax, g.made("q14-hierarchical"), what)
+    level = float(np.median(g.made("q14-complete").to_numpy()))
+    levels = plot_check.dashed_horizontal_levels(ax)
+    if not any(abs(y - level) < 0.05 for y in levels):
+        if levels:
+            raise GradingError(f"`{what}`: the dashed line is not at the complete pooled "
+                               "model's posterior predictive median: check which predictions "
+                               "and which summary it marks.")
+        raise GradingError(f"`{what}`: add a dashed horizontal line at the complete pooled "
+                           "model's posterior predictive median.")
 
 
 # ---------------------------------------------------------------- predictions
 
-def _predict(env, fn_name, kind, names, seed):
-    idata = predict_check.stand_in_posterior(references()[kind], artists(), seed)
+def _predict_plan(probe_id, function, kind, names):
+    def plan(g: Grading) -> list[dict]:
+        arg, _ = g.posterior(probe_id, kind)
+        # A seed unrelated to the stand-in's: the same seed would replay the posterior's own
+        # normal draws as song noise and correlate the two.
+        return [_call(probe_id, function, arg, list(names), returns="frame",
+                      random_seed=g.seed_for(f"{probe_id}-call"))]
+    return plan
+
+
+def _predictions(g: Grading, reports, probe_id, function, names):
+    table = _table(reports, probe_id, function, "the DataFrame of predictions")
     n = predict_check.CHAINS * predict_check.DRAWS
-    # A seed unrelated to the stand-in's: the same seed would replay the posterior's own
-    # normal draws as song noise and correlate the two.
-    result = _call(env, fn_name, idata, list(names), random_seed=seed + 7919)
-    predictions = predict_check.require_predictions(result, names, n, fn_name)
-    draws = {k: v.values for k, v in idata.posterior.items()}
+    predictions = predict_check.require_predictions(table, names, n, function)
+    draws = {k: v.values for k, v in g.made(probe_id).posterior.items()}
     return predictions, draws
 
 
-def _check_against_reference(predictions, draws, kind, fn_name, seed):
-    position = {a: i for i, a in enumerate(artists())}
+def _check_against_reference(g: Grading, predictions, draws, kind, function, key):
+    position = {a: i for i, a in enumerate(g.artists)}
     for i, name in enumerate(predictions.columns):
         values = predictions[name].to_numpy(float)
         expected = predict_check.expected_predictive(draws, kind, position.get(name),
-                                                     seed + 1000 + i)
+                                                     g.seed_for(f"{key}-expected-{i}"))
         predict_check.check_centre(values, float(np.median(expected)), float(expected.std()),
-                                   fn_name, name)
+                                   function, name)
         spread, want = values.std(), expected.std()
         if not 0.9 < spread / want < 1.1:
-            raise GradingError(f"`{fn_name}`: the predictions for {name} are "
+            raise GradingError(f"`{function}`: the predictions for {name} are "
                                f"{'too spread out' if spread > want else 'too narrow'} for "
                                "this model: check which standard deviations each simulated "
                                "song passes through.")
         centre, sd = predict_check.draw_parameters(draws, kind, position.get(name))
-        predict_check.check_follows_draws(values, centre, sd, fn_name, name)
+        predict_check.check_follows_draws(values, centre, sd, function, name)
 
 
-def q5_predictions(env):
-    names = [NEW_ARTIST, "Beyoncé", "Mia X"]
-    predictions, draws = _predict(env, "predict_complete_pooled", "complete_pooled", names, 21)
-    _check_against_reference(predictions, draws, "complete_pooled", "predict_complete_pooled", 21)
+def prediction_case(question, name, points, function, kind, names, extra=None) -> Case:
+    probe_id = f"{question}-{function}"
+
+    def verdict(g: Grading, reports: dict) -> None:
+        predictions, draws = _predictions(g, reports, probe_id, function, names)
+        if extra is not None:
+            extra(predictions)
+        _check_against_reference(g, predictions, draws, kind, function, probe_id)
+    return Case(question, name, points, _predict_plan(probe_id, function, kind, names), verdict)
 
 
-def q9_unseen_artist(env):
-    idata = predict_check.stand_in_posterior(references()["no_pooled"], artists(), 31)
-    fn = _function(env, "predict_no_pooled")
-    try:
-        with time_limit("predict_no_pooled"):
-            fn(idata, [NEW_ARTIST], random_seed=31)
-    except GradingError:
-        raise
-    except NotImplementedError:
-        raise GradingError("`predict_no_pooled` is not written yet.") from None
-    except Exception as err:  # any clear error will do, as long as it names the artist
-        if NEW_ARTIST not in str(err):
-            raise GradingError("`predict_no_pooled` raised an error for an unseen artist, "
-                               "but its message should name the artist.") from None
-        return
-    raise GradingError("`predict_no_pooled` returned predictions for an artist the no pooled "
-                       "model has no parameter for; it should raise an error instead.")
-
-
-def q9_predictions(env):
-    names = ["Mia X", "Beyoncé", "Sean Kingston"]
-    predictions, draws = _predict(env, "predict_no_pooled", "no_pooled", names, 32)
-    _check_against_reference(predictions, draws, "no_pooled", "predict_no_pooled", 32)
-
-
-def q13_predictions(env):
-    names = [NEW_ARTIST, "Beyoncé", "Mia X"]
-    predictions, draws = _predict(env, "predict_hierarchical", "hierarchical", names, 41)
+def _new_artist_wider(predictions: pd.DataFrame) -> None:
     if predictions[NEW_ARTIST].std() <= predictions["Beyoncé"].std():
         raise GradingError("`predict_hierarchical`: a new artist's predictions should be more "
                            "uncertain than Beyoncé's. Draw a new artist's mean from the "
                            "population of artists first.")
-    _check_against_reference(predictions, draws, "hierarchical", "predict_hierarchical", 41)
 
 
-def q15b_table(env):
-    _, artist_means = data()
+def _q9_unseen_plan(g: Grading) -> list[dict]:
+    arg, _ = g.posterior("q9-unseen", "no_pooled")
+    return [_call("q9-unseen", "predict_no_pooled", arg, [NEW_ARTIST], returns="frame",
+                  random_seed=g.seed_for("q9-unseen-call"))]
+
+
+def _q9_unseen(g: Grading, reports: dict) -> None:
+    report = reports.get("q9-unseen")
+    if isinstance(report, dict) and report.get("outcome") == "raised" \
+            and not report.get("not_implemented"):
+        # Any clear error will do, as long as it names the artist; an exit is not an error.
+        if report.get("error") in ("SystemExit", "KeyboardInterrupt"):
+            raise GradingError("`predict_no_pooled` stopped the program for an unseen artist; "
+                               "raise an exception (e.g. `KeyError`) instead.")
+        if NEW_ARTIST not in str(report.get("message")):
+            raise GradingError("`predict_no_pooled` raised an error for an unseen artist, "
+                               "but its message should name the artist.")
+        return
+    _report(reports, "q9-unseen", "predict_no_pooled")
+    raise GradingError("`predict_no_pooled` returned predictions for an artist the no pooled "
+                       "model has no parameter for; it should raise an error instead.")
+
+
+def _q15b_plan(g: Grading) -> list[dict]:
+    arg, _ = g.predictions("q15b", "hierarchical", g.artists)
+    return [_call("q15b", "shrinkage_table", g.frame("artist_means"), arg,
+                  ["Sean Kingston", "Frank Ocean"], returns="frame")]
+
+
+def _q15b(g: Grading, reports: dict) -> None:
     names = ["Sean Kingston", "Frank Ocean"]
-    predictions = _stand_in_predictions("hierarchical", artists(), seed=51)
-    table = _call(env, "shrinkage_table", artist_means.copy(), predictions, names)
-    if not isinstance(table, pd.DataFrame):
-        raise GradingError("`shrinkage_table` should return a DataFrame.")
+    table = _table(reports, "q15b", "shrinkage_table", "the table")
+    predictions = g.made("q15b")
     columns = {"count", "observed", "predicted", "shrinkage"}
     if not columns <= set(table.columns) or [str(i) for i in table.index] != names:
         raise GradingError("`shrinkage_table` should have one row per requested artist "
                            "(indexed by artist) and the columns count, observed, predicted "
                            "and shrinkage.")
-    means = artist_means.set_index("artist")
+    means = g.artist_means.set_index("artist")
+    try:
+        numbers = table[sorted(columns)].astype(float)
+    except (TypeError, ValueError):
+        raise GradingError("`shrinkage_table`: every column should hold numbers.") from None
     for name in names:
-        row = table.loc[name]
+        row = numbers.loc[name]
         if row["count"] != means.loc[name, "count"] or not np.isclose(
                 row["observed"], means.loc[name, "popularity"]):
             raise GradingError(f"`shrinkage_table`: count or observed mean is off for {name}.")
@@ -371,63 +424,120 @@ def q15b_table(env):
                                "predicted.")
 
 
-def _scaled(summaries, name, factor):
-    """Reference summaries with one parameter's draws scaled: a posterior no fit produced."""
-    changed = dict(summaries)
-    changed[name] = {k: v * factor for k, v in summaries[name].items()}
-    return changed
+# The reference posterior, then one with sigma_mu halved: a function that reads the student's
+# own fit instead of its argument passes the first and fails the second. Both stay close to the
+# real posterior (wide=False): the worked pair's weights are the ones students see.
+POOLING = (("q15d-first", 1.0, ""),
+           ("q15d-second", 0.5,
+            " (This was on a second posterior the grader made, with sigma_mu halved.)"))
 
 
-def q15d_pooling_weights(env):
-    _, artist_means = data()
-    counts = artist_means["count"].to_numpy()
-    # The reference posterior, then one with sigma_mu halved: a function that reads the
-    # student's own fit instead of its argument passes the first and fails the second.
+def _q15d_plan(g: Grading) -> list[dict]:
+    entries = []
+    for key, factor, _ in POOLING:
+        arg, _ = g.posterior(key, "hierarchical", wide=False, scale={"sigma_mu": factor})
+        entries.append(_call(key, "pooling_weights", arg, g.frame("artist_means"),
+                             returns="frame"))
+    return entries
+
+
+def _q15d(g: Grading, reports: dict) -> None:
+    counts = g.artist_means["count"].to_numpy()
     first = None
-    for seed, factor, context in (
-            (61, 1.0, ""),
-            (62, 0.5, " (This was on a second posterior the grader made, with sigma_mu halved.)")):
-        summaries = _scaled(references()["hierarchical"], "sigma_mu", factor)
-        # Close to the real posterior: the worked pair's weights are the ones students see.
-        idata = predict_check.stand_in_posterior(summaries, artists(), seed, wide=False)
-        table = _call(env, "pooling_weights", idata, artist_means.copy())
-        if first is not None and isinstance(table, pd.DataFrame) and "weight" in table \
-                and np.allclose(table["weight"].to_numpy(float), first):
-            raise GradingError("`pooling_weights` returned the same weights for two different "
-                               "posteriors: read `sigma_y` and `sigma_mu` from the `idata` it "
-                               "is given, not from your own fit.")
-        post = idata.posterior
-        pooling_check.check_weights(table, artists(), counts, post["sigma_y"].values,
+    for key, _, context in POOLING:
+        table = _table(reports, key, "pooling_weights", "the DataFrame of weights")
+        if first is not None and "weight" in table:
+            weights = pd.to_numeric(table["weight"], errors="coerce").to_numpy(float)
+            if weights.shape == first.shape and np.allclose(weights, first):
+                raise GradingError("`pooling_weights` returned the same weights for two "
+                                   "different posteriors: read `sigma_y` and `sigma_mu` from "
+                                   "the `idata` it is given, not from your own fit.")
+        post = g.made(key).posterior
+        pooling_check.check_weights(table, g.artists, counts, post["sigma_y"].values,
                                     post["sigma_mu"].values, context=context)
         first = table["weight"].to_numpy(float)
 
 
 # ---------------------------------------------------------------- multiple choice
 
-def _choice(env, name, allowed):
-    value = env.get(name)
-    if value not in allowed:
+def _choices(question, names):
+    return lambda g: [{"id": f"choices-{question}", "probe": "values", "names": list(names)}]
+
+
+def _answer(reports: dict, question: str, name: str, allowed) -> str:
+    report = _report(reports, f"choices-{question}", name)
+    value = (report.get("values") or {}).get(name)
+    if not isinstance(value, str) or value not in allowed:
         raise GradingError(f"`{name}` should be one of {', '.join(map(repr, allowed))}.")
     return value
 
 
-def q12_choice(env):
-    if _choice(env, "q12", ("complete pooled", "no pooled", "in between")) != "in between":
-        raise GradingError("`q12` is not right yet. Think about what partial pooling does.")
+def choice_case(question, name, points, allowed, key, hint) -> Case:
+    def verdict(g: Grading, reports: dict) -> None:
+        if _answer(reports, question, question, allowed) != key:
+            raise GradingError(f"`{question}` is not right yet. {hint}")
+    return Case(question, name, points, _choices(question, [question]), verdict)
 
 
-def q15a_choice(env):
-    if _choice(env, "q15a", ("typical", "extreme")) != "extreme":
-        raise GradingError("`q15a` is not right yet. Compare the plot's intervals with the "
-                           "observed means at both ends of the axis.")
+Q17 = {"q17_most_variable": "no pooled", "q17_least_variable": "complete pooled",
+       "q17_most_biased": "complete pooled", "q17_least_biased": "no pooled"}
 
 
-def q17_choices(env):
-    answers = {name: _choice(env, name, CHOICES) for name in (
-        "q17_most_variable", "q17_least_variable", "q17_most_biased", "q17_least_biased")}
-    key = {"q17_most_variable": "no pooled", "q17_least_variable": "complete pooled",
-           "q17_most_biased": "complete pooled", "q17_least_biased": "no pooled"}
-    wrong = sorted(n for n, v in answers.items() if v != key[n])
+def _q17(g: Grading, reports: dict) -> None:
+    answers = {name: _answer(reports, "q17", name, CHOICES) for name in Q17}
+    wrong = sorted(n for n, v in answers.items() if v != Q17[n])
     if wrong:
         raise GradingError(f"{len(wrong)} of the four answers are not right yet "
                            f"({', '.join(wrong)}).")
+
+
+# ---------------------------------------------------------------- the registry
+
+CASES: tuple[Case, ...] = (
+    Case("q2", "the popularity plot counts every song and labels the axis", 2,
+         lambda g: [_call("plot_popularity", "plot_popularity", g.frame("spotify"),
+                          returns="axes")], _q2),
+    model_case("complete_pooled", 2),
+    fit_case("complete_pooled", 4),
+    prediction_case("q5", "complete pooled predictions are centred and spread as the model "
+                    "says", 2, "predict_complete_pooled", "complete_pooled",
+                    [NEW_ARTIST, "Beyoncé", "Mia X"]),
+    Case("q5", "the areas plot shades each artist's central 80%", 2, _q5_areas_plan,
+         _q5_areas),
+    Case("q5", "the intervals plot shows every artist's interval and observed mean", 2,
+         _q5_intervals_plan, _q5_intervals),
+    Case("q6", "the by-artist plot shows every artist's whole distribution", 2,
+         lambda g: [_call("plot_popularity_by_artist", "plot_popularity_by_artist",
+                          g.frame("spotify"), returns="axes")], _q6),
+    model_case("no_pooled", 2),
+    fit_case("no_pooled", 4),
+    Case("q9", "the no pooled predictions refuse an unseen artist with a clear error", 2,
+         _q9_unseen_plan, _q9_unseen),
+    prediction_case("q9", "no pooled predictions follow each artist's own mean", 3,
+                    "predict_no_pooled", "no_pooled", ["Mia X", "Beyoncé", "Sean Kingston"]),
+    Case("q10", "the artist means plot counts every artist", 2,
+         lambda g: [_call("plot_artist_means", "plot_artist_means", g.frame("artist_means"),
+                          returns="axes")], _q10),
+    model_case("hierarchical", 2),
+    fit_case("hierarchical", 4),
+    choice_case("q12", "q12 is answered correctly", 1, ("complete pooled", "no pooled",
+                                                        "in between"), "in between",
+                "Think about what partial pooling does."),
+    prediction_case("q13", "hierarchical predictions handle new and known artists", 4,
+                    "predict_hierarchical", "hierarchical", [NEW_ARTIST, "Beyoncé", "Mia X"],
+                    extra=_new_artist_wider),
+    Case("q14", "the hierarchical plot adds the complete pooled median, dashed", 2, _q14_plan,
+         _q14),
+    choice_case("q15a", "q15a is answered correctly", 1, ("typical", "extreme"), "extreme",
+                "Compare the plot's intervals with the observed means at both ends of the "
+                "axis."),
+    Case("q15b", "the shrinkage table reports counts, means and shrinkage", 3, _q15b_plan,
+         _q15b),
+    Case("q15d", "pooling weights match the posterior given", 3, _q15d_plan, _q15d),
+    Case("q17", "the q17 answers are right", 2, _choices("q17", Q17), _q17),
+)
+
+#: Points per autograded question, in the order the notebook asks them.
+QUESTIONS: dict[str, float] = {}
+for _case in CASES:
+    QUESTIONS[_case.question] = QUESTIONS.get(_case.question, 0) + _case.points

@@ -1,0 +1,240 @@
+"""Grade one notebook: the student's side in a sandbox, the verdicts here.
+
+The one grading path. Gradescope's ``run_autograder``, ``poolside grade`` and ``poolside run``
+all call :func:`grade`:
+
+1. draw this grading's inputs (:class:`~autograder.context.Grading`) and plan the probes;
+2. lay out a folder with the notebook, its support files, the plan and the inputs, and run
+   :mod:`autograder.sandboxed.execute` there in a sandbox (:mod:`autograder.sandbox`), which
+   can see nothing else and is killed, with every process it started, when it ends;
+3. read the reports as plain data (:mod:`autograder.sandboxed.wire`), judge them against what
+   only this process knows (:mod:`autograder.registry`) and write Gradescope's
+   ``results.json``, every question capped at its points.
+
+Command line::
+
+    python -m autograder.runner NOTEBOOK WORKDIR [--cache DIR] [--cell-timeout S] [--timeout S]
+    python -m autograder.runner --gradescope        # inside Gradescope's container
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+from . import registry
+from .context import Grading
+from .sandbox import Sandbox, choose
+from .sandboxed import wire
+
+__all__ = ["grade", "main", "CELL_TIMEOUT", "TIMEOUT"]
+
+HERE = Path(__file__).resolve().parent
+FILES = HERE.parent
+#: Files the student's notebook expects next to it (the student bundle's helpers and data),
+#: found next to this package (in the autograder zip) or where the repository keeps them.
+SUPPORT = ("activity.py", "versions.py", "submit.py", "spotify.csv")
+PLACES = (FILES, FILES / "assignment", FILES / "data")
+#: The name the notebook is saved under: its first cell opens it by name.
+NOTEBOOK = "hierarchical.ipynb"
+#: Seconds a cell may run before it is interrupted; seconds for the whole student side.
+CELL_TIMEOUT = 300
+TIMEOUT = 900
+#: Characters of one output kept in the stored executed notebook.
+MAX_OUTPUT = 20_000
+
+
+def _layout(notebook: Path, folder: Path, cache: Path | None) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "out").mkdir(parents=True)
+    shutil.copy(notebook, folder / NOTEBOOK)
+    for name in SUPPORT:
+        source = next((p / name for p in PLACES if (p / name).is_file()), None)
+        if source is not None:
+            shutil.copy(source, folder / name)
+    shutil.copytree(HERE / "sandboxed", folder / "sandboxed",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    if cache is not None and Path(cache).is_dir():
+        # A copy: the student's side may write to its cache, the grader's must stay clean.
+        shutil.copytree(cache, folder / "cache", symlinks=False)
+
+
+def _reports(folder: Path, entries: list[dict]) -> tuple[dict, dict]:
+    out = folder / "out"
+    try:
+        execution = wire.load(out, "execution")
+        if not isinstance(execution, dict):
+            execution = {}
+    except wire.WireError:
+        execution = {}
+    states = execution.get("probes") if isinstance(execution.get("probes"), dict) else {}
+    reports = {}
+    for entry in entries:
+        try:
+            report = wire.load(out, entry["id"])
+        except wire.WireError:
+            report = None
+        state = states.get(entry["id"])
+        if not isinstance(report, dict) and state in ("died", "timeout"):
+            report = {"outcome": state}
+        reports[entry["id"]] = report if isinstance(report, dict) else None
+    return reports, execution
+
+
+def _executed(folder: Path, target: Path | None) -> list[str]:
+    """Store the executed notebook (long outputs cut) and return the errors' names."""
+    path = folder / "out" / "executed.ipynb"
+    if not path.is_file() or path.is_symlink() or path.stat().st_size > wire.MAX_BYTES:
+        return []
+    try:
+        nb = nbformat.reads(path.read_text(encoding="utf-8", errors="replace"), as_version=4)
+    except Exception:  # noqa: BLE001 - the student's side wrote it
+        return []
+    names = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                names.append(str(out.get("ename"))[:80])
+            if out.get("output_type") == "stream" and len(out.get("text", "")) > MAX_OUTPUT:
+                out["text"] = out["text"][:MAX_OUTPUT] + "\n[... output cut by the grader ...]\n"
+            for key, value in list(out.get("data", {}).items()):
+                if isinstance(value, str) and len(value) > MAX_OUTPUT and key != "image/png":
+                    out["data"][key] = value[:MAX_OUTPUT]
+    if target is not None:
+        nbformat.write(nb, target)
+    return names
+
+
+def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int,
+           sandbox: Sandbox) -> list[str]:
+    notes = []
+    cells = execution.get("cells") if isinstance(execution.get("cells"), dict) else {}
+    hung = sum(1 for v in cells.values() if v == "timeout")
+    died = sum(1 for v in cells.values() if v == "died")
+    if hung:
+        notes.append(f"{hung} cell(s) ran past {cell_timeout} s and were stopped")
+    if died:
+        notes.append(f"the kernel died in {died} cell(s) (os._exit, a crash or out of memory); "
+                     "the notebook was run again without them")
+    if "SystemExit" in errors:
+        notes.append("the notebook called sys.exit; later cells still ran")
+    if run["timed_out"]:
+        notes.append(f"the notebook was stopped after {run['seconds']:.0f} s; checks that had "
+                     "not run count as failed")
+    elif not execution.get("completed"):
+        notes.append("the notebook's run did not finish normally")
+    if sandbox.kind == "none":
+        notes.append("unsandboxed")
+    return notes
+
+
+def gradescope_results(results: list[dict], scores: dict, notes: list[str],
+                       sandbox: Sandbox) -> dict:
+    """Gradescope's ``results.json``: one test per question, feedback shown once published."""
+    tests = []
+    for question, possible in registry.QUESTIONS.items():
+        cases = [r for r in results if r["question"] == question]
+        lines = [f"{'passed' if r['passed'] else 'failed'}: {r['name']} "
+                 f"({r['points']:g} pt)" + ("" if r["passed"] else f"\n    {r['message']}")
+                 for r in cases]
+        score = scores[question]
+        tests.append({"name": question, "score": score, "max_score": possible,
+                      "status": "passed" if score >= possible else "failed",
+                      "visibility": "after_published", "output": "\n".join(lines)})
+    summary = "Graded " + sandbox.label + "." + (" " + "; ".join(notes) + "." if notes else "")
+    return {"score": float(sum(scores.values())), "tests": tests, "output": summary,
+            "visibility": "visible", "stdout_visibility": "hidden"}
+
+
+def grade(notebook: Path, workdir: Path, results_path: Path, *, sandbox: Sandbox | None = None,
+          cache: Path | None = None, cell_timeout: int = CELL_TIMEOUT,
+          timeout: float = TIMEOUT, seed: int | None = None,
+          executed: Path | None = None) -> dict:
+    """Grade ``notebook``; write ``results_path`` (Gradescope's format) and return a summary.
+
+    Returns
+    -------
+    dict
+        ``scores`` per question, ``notes`` (what an instructor should know), ``sandbox``,
+        ``timed_out`` and ``seconds`` of the student's side.
+    """
+    sandbox = sandbox or choose()
+    workdir = Path(workdir)
+    folder = workdir / "student"
+    grading = Grading(seed)
+    entries = registry.plan(grading)
+    _layout(Path(notebook), folder, cache)
+    inside = sandbox.folder_inside(folder)
+    registry.write_inputs(grading, entries, folder, NOTEBOOK, cell_timeout)
+    env = {k: v for k, v in os.environ.items()
+           if k.startswith(("MALLOC_", "NUMBA_CPU_NAME", "OMP_", "LANG", "LC_"))}
+    env.update({"PYTENSOR_FLAGS": f"base_compiledir={inside}/cache/pytensor,cxx=",
+                "NUMBA_CACHE_DIR": f"{inside}/cache/numba", "NUMBA_CPU_NAME": "generic",
+                "JUPYTER_PLATFORM_DIRS": "1"})
+    run = sandbox.run(folder, [sys.executable, "-m", "sandboxed.execute", str(inside)], env,
+                      timeout, workdir / "student.log")
+    reports, execution = _reports(folder, entries)
+    errors = _executed(folder, executed)
+    results = registry.judge(grading, reports)
+    scores = registry.score(results)
+    notes = _notes(execution, errors, run, cell_timeout, sandbox)
+    output = gradescope_results(results, scores, notes, sandbox)
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = results_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(output, indent=1), encoding="utf-8")
+    tmp.replace(results_path)
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"scores": scores, "notes": notes, "sandbox": sandbox.kind,
+            "timed_out": run["timed_out"], "seconds": run["seconds"], "results": results}
+
+
+def _gradescope(root: Path) -> int:
+    """Gradescope's entry point: grade the one notebook uploaded, whatever else came with it."""
+    submission = root / "submission"
+    notebooks = sorted(p for p in submission.rglob("*.ipynb")
+                       if ".ipynb_checkpoints" not in p.parts and not p.is_symlink())
+    results_path = root / "results" / "results.json"
+    if len(notebooks) != 1:
+        message = (f"The upload holds {len(notebooks)} notebooks; upload exactly one "
+                   "(hierarchical.ipynb). Nothing was graded.")
+        tests = [{"name": q, "score": 0.0, "max_score": p, "status": "failed",
+                  "visibility": "visible", "output": message}
+                 for q, p in registry.QUESTIONS.items()]
+        results_path.parent.mkdir(parents=True, exist_ok=True)
+        results_path.write_text(json.dumps({"score": 0.0, "tests": tests, "output": message}))
+        return 0
+    grade(notebooks[0], Path("/tmp/poolside-grading"), results_path, cache=root / "cache")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.runner")
+    parser.add_argument("notebook", nargs="?", type=Path)
+    parser.add_argument("workdir", nargs="?", type=Path)
+    parser.add_argument("--gradescope", nargs="?", const="/autograder", default=None)
+    parser.add_argument("--cache", type=Path)
+    parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT)
+    parser.add_argument("--timeout", type=float, default=TIMEOUT)
+    parser.add_argument("--sandbox", choices=("bwrap", "user", "none"))
+    args = parser.parse_args(argv)
+    if args.gradescope:
+        return _gradescope(Path(args.gradescope))
+    workdir = args.workdir.resolve()
+    summary = grade(args.notebook.resolve(), workdir, workdir / "results.json",
+                    sandbox=choose(args.sandbox), cache=args.cache,
+                    cell_timeout=args.cell_timeout, timeout=args.timeout,
+                    executed=workdir / "executed.ipynb")
+    (workdir / "summary.json").write_text(json.dumps(
+        {k: summary[k] for k in ("scores", "notes", "sandbox", "timed_out", "seconds")}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""Execute a submission and its probes: ``python -m sandboxed.execute FOLDER``.
+
+Runs inside the sandbox, as the student's code does. ``FOLDER`` holds the notebook, the
+grader's ``plan`` and ``inputs`` (:mod:`.wire` records) and an ``out/`` folder for reports.
+
+Cells run one by one in a ``python3`` kernel, whatever kernel the notebook names. A cell that
+runs past the plan's cell limit is interrupted; a kernel that dies (``os._exit``, a crash) or
+ignores the interrupt is replaced, and the cells before are run again without the ones that
+killed or hung it, so finished work keeps counting. Then each probe runs as a cell of its own.
+What happened is written to ``out/execution`` for the grader.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
+
+from . import wire
+
+__all__ = ["main"]
+
+MAX_RESTARTS = 3
+
+
+class _Runner:
+    def __init__(self, nb, folder: Path, cell_timeout: int):
+        self.nb, self.folder, self.cell_timeout = nb, folder, cell_timeout
+        self.client = NotebookClient(nb, kernel_name="python3", timeout=cell_timeout,
+                                     interrupt_on_timeout=False, allow_errors=True,
+                                     record_timing=False,
+                                     resources={"metadata": {"path": str(folder)}})
+        self.events: list[dict] = []
+        self.skip: set[int] = set()
+        self.restarts = 0
+
+    def start(self):
+        self.client.reset_execution_trackers()
+        if self.client.km is None:
+            self.client.km = self.client.create_kernel_manager()
+        self.client.start_new_kernel()
+        self.client.start_new_kernel_client()
+
+    def stop(self):
+        try:
+            self.client._cleanup_kernel()
+        except Exception:  # noqa: BLE001 - a dead kernel has nothing left to clean
+            pass
+
+    def _responsive(self) -> bool:
+        probe = nbformat.v4.new_code_cell("pass")
+        try:
+            self.client.execute_cell(probe, len(self.nb.cells), store_history=False)
+            return True
+        except (CellTimeoutError, DeadKernelError):
+            return False
+
+    def run_cell(self, index: int, cell) -> str:
+        """Execute one cell; return "ok", "timeout" or "died" (the kernel is usable after)."""
+        try:
+            self.client.execute_cell(cell, index)
+            return "ok"
+        except CellTimeoutError:
+            run_sync(self.client.km.interrupt_kernel)()
+            outcome = "timeout"
+        except DeadKernelError:
+            outcome = "died"
+        self.skip.add(index)
+        if outcome == "timeout":
+            saved, self.client.timeout = self.client.timeout, 10
+            alive = self._responsive()
+            self.client.timeout = saved
+            if alive:
+                return outcome
+        self.restart(index)
+        return outcome
+
+    def restart(self, upto: int):
+        """A new kernel with every cell before ``upto`` run again, except the skipped ones."""
+        self.stop()
+        self.restarts += 1
+        if self.restarts > MAX_RESTARTS:
+            raise RuntimeError("the kernel had to be replaced too often")
+        self.start()
+        for index in range(min(upto, len(self.nb.cells))):
+            cell = self.nb.cells[index]
+            if cell.cell_type == "code" and index not in self.skip:
+                try:
+                    self.client.execute_cell(cell, index)
+                except (CellTimeoutError, DeadKernelError):
+                    self.skip.add(index)
+                    return self.restart(upto)
+
+
+def main(folder: Path) -> int:
+    plan = wire.load(folder, "plan")
+    nb = nbformat.read(folder / plan["notebook"], as_version=4)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    probes = plan["probes"]
+    first_probe = len(nb.cells)
+    for entry in probes:
+        nb.cells.append(nbformat.v4.new_code_cell(
+            f"import sandboxed.probes\nsandboxed.probes.run({entry['id']!r}, {str(folder)!r})"))
+    runner = _Runner(nb, folder, int(plan["cell_timeout"]))
+    report = {"cells": {}, "probes": {}, "restarts": 0, "completed": False}
+    started = time.perf_counter()
+    runner.start()
+    try:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            outcome = runner.run_cell(index, cell)
+            if index >= first_probe:
+                report["probes"][probes[index - first_probe]["id"]] = outcome
+            elif outcome != "ok":
+                report["cells"][str(index)] = outcome
+            report["restarts"] = runner.restarts
+            wire.dump(report, folder / "out", "execution")
+        report["completed"] = True
+    finally:
+        report["seconds"] = time.perf_counter() - started
+        runner.stop()
+        wire.dump(report, folder / "out", "execution")
+        for cell in nb.cells[first_probe:]:
+            cell.outputs = []
+        nb.cells = nb.cells[:first_probe]
+        nbformat.write(nb, folder / "out" / "executed.ipynb")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]).resolve()))

@@ -1,0 +1,172 @@
+"""Probes: run inside the student's kernel, call what the grader asks for, report plain data.
+
+A probe is one entry of the grader's plan (JSON): call a function on inputs the grader made
+for this grading, describe a model or a fit, or read some variables. Its report records what
+happened (returned, raised, ran too long) and a plain description of the value. Any exception
+the student's code raises, ``SystemExit`` and ``KeyboardInterrupt`` included, is part of the
+report: it costs the question that probed it, never the next probe.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import describe, wire
+
+__all__ = ["run", "probe", "CALL_SECONDS"]
+
+#: Far above what any exercise's function needs (the slowest, a plot, takes about 1 s).
+CALL_SECONDS = 20.0
+
+
+class _Expired(BaseException):
+    """Raised by the alarm: a BaseException so a student's ``except Exception`` can't eat it."""
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _Expired()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _message(err: BaseException) -> str:
+    try:
+        text = str(err)
+    except BaseException:  # a __str__ that raises is the student's problem, not the probe's
+        text = ""
+    return text[:300]
+
+
+def _posterior(spec: dict):
+    import arviz as az
+
+    return az.from_dict({"posterior": dict(spec["draws"])},
+                        coords={"artist": [str(a) for a in spec["artists"]]},
+                        dims={name: ["artist"] for name in spec["per_artist"]})
+
+
+def _argument(spec, inputs: dict):
+    if isinstance(spec, dict) and "input" in spec:
+        value = inputs[spec["input"]]
+        if value.get("kind") == "posterior":
+            return _posterior(value)
+        if value.get("kind") == "frame":
+            return describe.to_frame(value)
+        raise ValueError(f"unknown input kind {value.get('kind')!r}")
+    return spec
+
+
+def _describe(value, returns: str):
+    if returns == "axes":
+        from matplotlib.axes import Axes
+
+        if not isinstance(value, Axes):
+            return {"type_ok": False, "type": type(value).__name__[:80]}
+        return {"type_ok": True, **describe.axes(value)}
+    if returns == "frame":
+        import pandas as pd
+
+        if not isinstance(value, pd.DataFrame):
+            return {"type_ok": False, "type": type(value).__name__[:80]}
+        return {"type_ok": True, **describe.frame(value)}
+    raise ValueError(f"unknown return kind {returns!r}")
+
+
+def _call(entry: dict, env: dict, inputs: dict) -> dict:
+    fn = env.get(entry["function"])
+    if not callable(fn):
+        return {"outcome": "missing"}
+    args = [_argument(a, inputs) for a in entry.get("args", [])]
+    kwargs = {k: _argument(v, inputs) for k, v in entry.get("kwargs", {}).items()}
+    started = time.perf_counter()
+    try:
+        with _time_limit(CALL_SECONDS):
+            value = fn(*args, **kwargs)
+    except _Expired:
+        return {"outcome": "timeout", "seconds": CALL_SECONDS}
+    except BaseException as err:  # noqa: BLE001 - SystemExit and friends cost this probe only
+        return {"outcome": "raised", "error": type(err).__name__[:80], "message": _message(err),
+                "not_implemented": isinstance(err, NotImplementedError)}
+    report = {"outcome": "returned", "seconds": time.perf_counter() - started,
+              "is_none": value is None}
+    if value is not None:
+        report["value"] = _describe(value, entry["returns"])
+    return report
+
+
+def _fitted(env: dict, variable: str):
+    result = env.get(variable)
+    if result is None:
+        return None, {"outcome": "missing"}
+    if not (type(result) is tuple and len(result) == 2):
+        return None, {"outcome": "returned", "pair": False}
+    return result, None
+
+
+def probe(entry: dict, env: dict, inputs: dict) -> dict:
+    """Run one plan entry against the notebook's globals ``env``; return its report."""
+    kind = entry["probe"]
+    if kind == "call":
+        return _call(entry, env, inputs)
+    if kind == "values":
+        values = {}
+        for name in entry["names"]:
+            value = env.get(name)
+            # Only a plain str crosses: a subclass could answer == with anything.
+            values[name] = value if type(value) is str else {"type": type(value).__name__[:80]}
+        return {"outcome": "returned", "values": values}
+    if kind in ("model", "fit"):
+        result, problem = _fitted(env, entry["variable"])
+        if problem:
+            return problem
+        try:
+            with _time_limit(entry.get("seconds", 120)):
+                if kind == "model":
+                    value = describe.model(result[0], inputs[entry["points"]]["values"],
+                                           inputs["artists"])
+                else:
+                    value = describe.fit(result[1])
+        except _Expired:
+            return {"outcome": "timeout"}
+        except BaseException as err:  # noqa: BLE001
+            return {"outcome": "raised", "error": type(err).__name__[:80],
+                    "message": _message(err)}
+        return {"outcome": "returned", "pair": True, "value": value}
+    raise ValueError(f"unknown probe {kind!r}")
+
+
+def run(probe_id: str, folder: str | Path) -> None:
+    """Run the plan's entry ``probe_id`` in this kernel and write its report to ``out/``."""
+    import __main__
+
+    folder = Path(folder)
+    plan = wire.load(folder, "plan")
+    inputs = wire.load(folder, "inputs")
+    entry = next(e for e in plan["probes"] if e["id"] == probe_id)
+    report = probe(entry, vars(__main__), inputs)
+    try:
+        wire.dump(report, folder / "out", probe_id)
+    except wire.WireError as err:
+        wire.dump({"outcome": "unreadable", "message": str(err)[:200]}, folder / "out", probe_id)
+    try:  # the grader's figures are its own: close any the probe made the student draw
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    except Exception:  # noqa: BLE001
+        pass

@@ -1,0 +1,109 @@
+"""Plain data across the sandbox wall: JSON for structure, ``.npz`` for arrays.
+
+A record is any nesting of dicts (string keys), lists, strings, numbers, booleans and None,
+with numpy arrays anywhere. Arrays travel in an ``.npz`` read with ``allow_pickle=False`` and
+must hold numbers, booleans or text, so reading a record never runs code or builds an object
+the writer chose. Both files are written under a temporary name and renamed, so a record is
+complete or absent.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["dump", "load", "roundtrip", "WireError", "MAX_BYTES"]
+
+#: Largest record accepted from the student side (a hierarchical posterior is about 8 MB).
+MAX_BYTES = 64 * 1024 * 1024
+_ARRAY = "__array__"
+_KINDS = "biufU"  # bool, int, uint, float, unicode: nothing that needs pickle
+
+
+class WireError(ValueError):
+    """A record is missing, too large or not plain data."""
+
+
+def _split(value, arrays: dict):
+    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        array = np.asarray(value)
+        if array.dtype.kind not in _KINDS:
+            array = array.astype(float) if array.dtype.kind == "O" else array.astype(str)
+        key = f"a{len(arrays)}"
+        arrays[key] = array
+        return {_ARRAY: key}
+    if isinstance(value, dict):
+        return {str(k): _split(v, arrays) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_split(v, arrays) for v in value]
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    raise WireError(f"not plain data: {type(value).__name__}")
+
+
+def _join(value, arrays):
+    if isinstance(value, dict):
+        if set(value) == {_ARRAY}:
+            key = value[_ARRAY]
+            if key not in arrays:
+                raise WireError(f"array {key!r} is missing")
+            return arrays[key]
+        return {k: _join(v, arrays) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_join(v, arrays) for v in value]
+    return value
+
+
+def _encode(record) -> tuple[bytes, bytes]:
+    arrays: dict[str, np.ndarray] = {}
+    text = json.dumps(_split(record, arrays), allow_nan=True).encode()
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return text, buffer.getvalue()
+
+
+def _decode(text: bytes, packed: bytes):
+    if len(text) + len(packed) > MAX_BYTES:
+        raise WireError("record too large")
+    try:
+        structure = json.loads(text)
+        with np.load(io.BytesIO(packed), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (ValueError, zipfile.BadZipFile, OSError, EOFError) as err:
+        raise WireError(f"unreadable record: {type(err).__name__}") from None
+    for key, array in arrays.items():
+        if array.dtype.kind not in _KINDS:
+            raise WireError(f"array {key!r} holds {array.dtype}, not plain values")
+    return _join(structure, arrays)
+
+
+def dump(record, folder: str | Path, name: str) -> None:
+    """Write ``record`` as ``folder/name.json`` and ``folder/name.npz``."""
+    folder = Path(folder)
+    text, packed = _encode(record)
+    for suffix, data in ((".npz", packed), (".json", text)):  # the .json last: it marks done
+        tmp = folder / f".{name}{suffix}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, folder / f"{name}{suffix}")
+
+
+def load(folder: str | Path, name: str):
+    """Read a record :func:`dump` wrote; :class:`WireError` if it is absent or not plain."""
+    folder = Path(folder)
+    paths = [folder / f"{name}.json", folder / f"{name}.npz"]
+    for path in paths:
+        if path.is_symlink() or not path.is_file():
+            raise WireError(f"no record {name!r}")
+        if path.stat().st_size > MAX_BYTES:
+            raise WireError("record too large")
+    return _decode(paths[0].read_bytes(), paths[1].read_bytes())
+
+
+def roundtrip(record):
+    """``record`` as the other side of the wall would read it (for in-process checks)."""
+    return _decode(*_encode(record))
