@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -210,7 +211,11 @@ def _gradescope(root: Path) -> int:
         results_path.parent.mkdir(parents=True, exist_ok=True)
         results_path.write_text(json.dumps({"score": 0.0, "tests": tests, "output": message}))
         return 0
-    grade(notebooks[0], Path("/tmp/poolside-grading"), results_path, cache=root / "cache")
+    workdir = Path(tempfile.mkdtemp(prefix="poolside-grading-"))
+    try:
+        grade(notebooks[0], workdir, results_path, cache=root / "cache")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -8,6 +8,7 @@ then copies the results into ``dist/``. Nothing in ``dist/`` is edited by hand.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import paths, student_env
+from . import master, paths, student_env
 from .examples import write_examples
 from .grade import grading_environment
 from .run import main as run_submission
@@ -29,12 +30,20 @@ def _copy_package(source: Path, target: Path) -> None:
 
 def stage(workdir: Path) -> Path:
     """Lay out the master notebook and everything it ships with; return the master's path."""
+    if master.out_of_step(paths.MASTER):
+        raise RuntimeError("the master notebook's hidden test cells differ from the registry "
+                           "(autograder/questions.py); run `python -m poolside.master "
+                           f"{paths.MASTER}` and review the change")
     shutil.copy(paths.MASTER, workdir / paths.MASTER.name)
     for module in paths.STUDENT_MODULES:
         shutil.copy(module, workdir / module.name)
     shutil.copy(paths.DATA, workdir / "spotify.csv")
     shutil.copy(paths.REQUIREMENTS, workdir / "requirements.txt")
     _copy_package(paths.AUTOGRADER, workdir / "autograder")
+    from autograder.questions import QUESTIONS
+
+    # The points table travels with the checks: the batch grader reads it from the zip.
+    (workdir / "autograder" / "points.json").write_text(json.dumps(QUESTIONS))
     (workdir / "solutions").mkdir()
     for name in ("__init__.py", "models.py", "reference.json"):
         shutil.copy(paths.SOLUTIONS / name, workdir / "solutions" / name)
@@ -44,19 +53,27 @@ def stage(workdir: Path) -> Path:
 #: Where the Gradescope image keeps its compile cache (autograder/cache.py).
 GRADESCOPE_CACHE = "/autograder/cache"
 _FILES = "/autograder/source/files"
-#: Appended to setup.sh: compile the reference models into the image once, when it is built.
-WARM_CACHE = (f"cd {_FILES} && mamba run -n otter-env python -m autograder.cache warm "
-              f"{GRADESCOPE_CACHE} spotify.csv")
-#: Around Otter in run_autograder: note the cache, report a miss, complete results.json.
-BEFORE_OTTER = f"python {_FILES}/autograder/cache.py mark {GRADESCOPE_CACHE}"
-AFTER_OTTER = (f"python {_FILES}/autograder/cache.py report {GRADESCOPE_CACHE}\n"
-               f"python {_FILES}/autograder/results.py /autograder/results/results.json")
+#: Appended to setup.sh, run once when Gradescope builds the image: compile the reference
+#: models, make the unprivileged user the student's side runs as, and make what it must not
+#: read root-only (autograder/sandbox.py).
+SETUP = f"""
+# Compile the reference models into the image (autograder/cache.py)
+cd {_FILES} && mamba run -n otter-env python -m autograder.cache warm {GRADESCOPE_CACHE} spotify.csv
+
+# The student's notebook runs as this user (autograder/sandbox.py); bubblewrap is used
+# instead where the container allows namespaces.
+apt-get install -y bubblewrap || true
+id -u poolside-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin poolside-student
+chmod 700 /autograder/source {GRADESCOPE_CACHE}
+chmod o+x /root
+"""
+#: Replaces Otter's grading command in run_autograder: the one grading path.
+RUNNER = "python -m autograder.runner --gradescope /autograder"
 
 
 def tune_entry_point(zip_path: Path) -> None:
-    """Adjust the zip's scripts: ``setup.sh`` warms the compile cache into the image, and
-    ``run_autograder`` exports :func:`grading_environment` before Otter runs, reports a cache
-    miss and completes ``results.json`` after it."""
+    """Adjust the zip's scripts: ``setup.sh`` gains :data:`SETUP`, and ``run_autograder``
+    exports :func:`grading_environment` and runs :data:`RUNNER` where Otter's command was."""
     exports = " ".join(f"{k}={v}" for k, v in grading_environment(GRADESCOPE_CACHE).items())
     with zipfile.ZipFile(zip_path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
@@ -67,11 +84,10 @@ def tune_entry_point(zip_path: Path) -> None:
                 marker = "python /autograder/source/run_otter.py"
                 if marker not in text:
                     raise RuntimeError("unexpected run_autograder from Otter; cannot tune it")
-                text = text.replace(marker, f"export {exports}\n{BEFORE_OTTER}\n{marker}")
-                data = (text.rstrip("\n") + f"\n{AFTER_OTTER}\n").encode()
+                text = text.replace(marker, f"export {exports} PYTHONPATH={_FILES}\n{RUNNER}")
+                data = text.encode()
             elif info.filename == "setup.sh":
-                data = (data.decode().rstrip("\n") + "\n\n# Compile the reference models into "
-                        f"the image (autograder/cache.py)\n{WARM_CACHE}\n").encode()
+                data = (data.decode().rstrip("\n") + "\n" + SETUP).encode()
             target.writestr(info, data)
 
 

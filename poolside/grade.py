@@ -1,7 +1,9 @@
 """``poolside grade``: grade a class's submissions on one machine, without Docker.
 
-Every submission runs in its own process group (``poolside.worker``) and temporary folder,
-under a time limit; a group that overruns is killed and recorded. Each finished submission's
+Every submission is graded by the autograder zip's own runner (``autograder/runner.py``, the
+same one Gradescope's ``run_autograder`` calls) in its own process and temporary folder: the
+notebook runs in a sandbox, the verdicts in the runner. A runner that overruns is killed and
+recorded. Each finished submission's
 record is written at once, so an interrupted batch loses nothing finished, and a rerun skips
 every submission whose content and autograder are unchanged.
 """
@@ -25,6 +27,8 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+
+from autograder.sandbox import choose
 
 from .intake import Submission, assignment_name, discover, prepare
 
@@ -51,16 +55,15 @@ def grading_environment(cache_root) -> dict[str, str]:
     return {**GRADING_ENV, **environment(cache_root)}
 
 
-def warm_cache(cache_root: Path, echo: Callable[[str], None]) -> None:
+def warm_cache(cache_root: Path, echo: Callable[[str], None], files: Path) -> None:
     """Compile the reference models into ``cache_root`` once, before the workers start.
 
-    A failure here costs time (each worker compiles for itself), never a grade.
+    ``files`` is the unpacked zip (:func:`unpack`). A failure here costs time (each worker
+    compiles for itself), never a grade.
     """
-    from . import paths
-
     command = [sys.executable, "-m", "autograder.cache", "warm", str(cache_root),
-               str(paths.DATA)]
-    completed = subprocess.run(command, capture_output=True, text=True,
+               str(files / "spotify.csv")]
+    completed = subprocess.run(command, capture_output=True, text=True, cwd=files,
                                env={**os.environ, **grading_environment(cache_root)})
     if completed.returncode != 0:
         lines = completed.stderr.strip().splitlines() or ["no message"]
@@ -70,17 +73,26 @@ def warm_cache(cache_root: Path, echo: Callable[[str], None]) -> None:
 
 STATUSES = ("graded", "timeout", "error", "invalid")
 RECORD = "results.json"
+#: Seconds the runner gets for its own work (judging, writing) beyond the notebook's limit.
+RUNNER_MARGIN = 180
 
 
 def question_points(autograder: Path) -> dict[str, float]:
-    """Points per autograded question, read from the zip's test files."""
-    points = {}
+    """Points per autograded question, from the registry inside the zip."""
+    with zipfile.ZipFile(autograder) as zf:
+        text = zf.read("files/autograder/points.json").decode()
+    return {q: float(p) for q, p in json.loads(text).items()}
+
+
+def unpack(autograder: Path, target: Path) -> Path:
+    """Extract the zip's ``files/`` (the runner, the checks, the references) into ``target``."""
     with zipfile.ZipFile(autograder) as zf:
         for name in zf.namelist():
-            if name.startswith("tests/") and name.endswith(".py"):
-                match = re.search(r"^points = ([0-9.]+)", zf.read(name).decode(), re.MULTILINE)
-                points[Path(name).stem] = float(match.group(1)) if match else 0.0
-    return dict(sorted(points.items()))  # Otter's final_grades.csv sorts its columns too
+            if name.startswith("files/") and not name.endswith("/"):
+                path = target / name[len("files/"):]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(zf.read(name))
+    return target
 
 
 def _key(submission: Submission, autograder_sha: str) -> str:
@@ -89,52 +101,35 @@ def _key(submission: Submission, autograder_sha: str) -> str:
 
 def _why_it_failed(stderr: str, returncode: int) -> str:
     if returncode in (-signal.SIGKILL, 137):
-        return "killed by the system (out of memory?)"
-    if "DeadKernelError" in stderr or "Kernel died" in stderr:
-        return "the notebook's kernel died (os._exit, a crash or out of memory)"
+        return "the grader was killed by the system (out of memory?)"
     lines = [line for line in stderr.strip().splitlines() if line.strip()]
     return (lines[-1][:200] if lines else f"the grader exited with code {returncode}")
 
 
-def _notes(executed: Path, cell_timeout: int) -> str:
-    """What went wrong inside a graded notebook that an instructor should know."""
-    if not executed.exists():
-        return ""
-    nb = json.loads(executed.read_text())
-    names = [out.get("ename") for cell in nb.get("cells", [])
-             for out in cell.get("outputs", []) if out.get("output_type") == "error"]
-    notes = []
-    if "KeyboardInterrupt" in names:
-        notes.append(f"{names.count('KeyboardInterrupt')} cell(s) ran past {cell_timeout} s "
-                     "and were interrupted")
-    if "SystemExit" in names:
-        notes.append("the notebook called sys.exit; later cells still ran")
-    return "; ".join(notes)
-
-
-def _outcome(proc: subprocess.Popen, tmp: Path, timeout: float, cell_timeout: int) -> dict:
-    """Wait for a worker; return its status, reason and, when graded, its results."""
+def _outcome(proc: subprocess.Popen, tmp: Path, timeout: float) -> dict:
+    """Wait for a runner; return its status, reason and, when it finished, its results."""
     try:
         _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         proc.communicate()
         return {"status": "timeout", "reason": f"still running after {timeout:g} s; stopped"}
-    results_path = tmp / "autograder" / "results" / "results.json"
-    if proc.returncode == 0 and results_path.exists():
+    results_path, summary_path = tmp / "results.json", tmp / "summary.json"
+    if proc.returncode == 0 and results_path.exists() and summary_path.exists():
         gradescope = json.loads(results_path.read_text())
-        return {"status": "graded", "reason": _notes(tmp / "executed.ipynb", cell_timeout),
+        summary = json.loads(summary_path.read_text())
+        return {"status": "timeout" if summary["timed_out"] else "graded",
+                "reason": "; ".join(summary["notes"]), "sandbox": summary["sandbox"],
                 "gradescope": gradescope,
-                "scores": {t["name"]: t["score"] for t in gradescope["tests"]
-                           if t.get("max_score")}}
+                "scores": {t["name"]: t["score"] for t in gradescope["tests"]}}
     return {"status": "error", "reason": _why_it_failed(stderr, proc.returncode),
             "stderr": stderr}
 
 
-def grade_one(submission: Submission, autograder: Path, out: Path, key: str,
+def grade_one(submission: Submission, files: Path, out: Path, key: str,
               expected_name: str | None, timeout: float, cell_timeout: int,
               running: dict, lock: threading.Lock, stopping: threading.Event,
-              env: dict[str, str]) -> dict | None:
+              env: dict[str, str], sandbox: str, cache: Path) -> dict | None:
     """Grade one submission and write ``out/<name>/results.json``; return the record.
 
     Returns None, writing nothing, if the batch was interrupted while this one ran: a
@@ -151,17 +146,18 @@ def grade_one(submission: Submission, autograder: Path, out: Path, key: str,
         if notebook is None:
             record["reason"] = reason
         else:
-            command = [sys.executable, "-m", "poolside.worker", str(autograder), str(notebook),
-                       str(tmp), "--cell-timeout", str(cell_timeout)]
-            proc = subprocess.Popen(command, cwd=tmp, start_new_session=True,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                    env=env)
+            command = [sys.executable, "-m", "autograder.runner", str(notebook), str(tmp),
+                       "--cache", str(cache), "--cell-timeout", str(cell_timeout),
+                       "--timeout", str(timeout), "--sandbox", sandbox]
+            proc = subprocess.Popen(command, cwd=files, start_new_session=True,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    text=True, env=env)
             with lock:
                 running[submission.name] = proc
             if stopping.is_set():  # interrupted between start and registration
                 _kill_group(proc)
             try:
-                outcome = _outcome(proc, tmp, timeout, cell_timeout)
+                outcome = _outcome(proc, tmp, timeout + RUNNER_MARGIN)
             finally:
                 with lock:
                     running.pop(submission.name, None)
@@ -202,16 +198,33 @@ def _previous(out: Path, submission: Submission, key: str) -> dict | None:
     return record if record.get("key") == key else None
 
 
+def _cell(text) -> str:
+    """Text safe in a spreadsheet: a leading ``= + - @`` (or tab, CR) would start a formula."""
+    text = str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _capped(score, possible: float) -> float:
+    try:
+        value = float(score)
+    except (TypeError, ValueError):
+        return 0.0
+    return min(max(value, 0.0), possible) if value == value else 0.0
+
+
 def write_table(records: list[dict], points: dict[str, float], out: Path) -> pd.DataFrame:
-    """``grades.csv``: one row per submission, Otter's question columns, then ours."""
+    """``grades.csv``: one row per submission, Otter's question columns, then ours.
+
+    Every score is capped at its question's points, and text that a spreadsheet would read
+    as a formula is quoted."""
     possible = sum(points.values())
     rows = []
     for r in records:
-        row = {"file": r["file"]}
-        row.update({q: float(r["scores"].get(q, 0.0)) for q in points})
+        row = {"file": _cell(r["file"])}
+        row.update({q: _capped(r["scores"].get(q, 0.0), p) for q, p in points.items()})
         total = sum(row[q] for q in points)
         row.update(total=total, percent=round(100 * total / possible, 2) if possible else 0.0,
-                   status=r["status"], reason=r["reason"], seconds=r.get("seconds", 0.0))
+                   status=r["status"], reason=_cell(r["reason"]), seconds=r.get("seconds", 0.0))
         rows.append(row)
     table = pd.DataFrame(rows, columns=["file", *points, "total", "percent", "status", "reason",
                                         "seconds"])
@@ -300,12 +313,15 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         echo(f"{len(records)} submission(s) already graded with this autograder: skipped\n")
     cache = Path(cache or default_cache())
     env = {**os.environ, **grading_environment(cache)}
+    scratch = Path(tempfile.mkdtemp(prefix="poolside-autograder-"))
+    files = unpack(autograder, scratch)
+    box = choose()
     if todo:
-        from autograder.cache import count
-
         echo(f"warming the compile cache in {cache}\n")
-        warm_cache(cache, echo)
-        warm_entries = count(cache)
+        warm_cache(cache, echo, files)
+        if box.kind == "none":
+            echo(f"warning: {box.reason}; submissions are graded unsandboxed and each row "
+                 "says so\n")
     progress = _Progress(len(submissions), echo)
     progress.done = len(records)
     running: dict[str, subprocess.Popen] = {}
@@ -313,8 +329,8 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     stopping = threading.Event()
     pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
     try:
-        futures = {pool.submit(grade_one, sub, autograder, out, key, expected_name, timeout,
-                               cell_timeout, running, lock, stopping, env): sub
+        futures = {pool.submit(grade_one, sub, files, out, key, expected_name, timeout,
+                               cell_timeout, running, lock, stopping, env, box.kind, cache): sub
                    for sub, key in todo}
         progress.update(0)
         for future in as_completed(futures):
@@ -334,16 +350,12 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        shutil.rmtree(scratch, ignore_errors=True)
         ordered = [records[s.name] for s in submissions if s.name in records]
         table = write_table(ordered, points, out)
         if len(table):
             write_summary_plot(table, points, out)
     echo("\n" + summary_text(table, points) + "\n")
-    if todo:
-        compiled = count(cache) - warm_entries
-        echo(f"compile cache: {compiled} function(s) compiled while grading"
-             + (" (submissions unlike the references; this costs time only)\n" if compiled
-                else "\n"))
     return table
 
 

@@ -36,7 +36,11 @@ def make_tree(autograder: Path, submission: Path, root: Path) -> Path:
         path = root / "source" / script
         if path.exists():
             path.write_text(re.sub(r"(?<![\w.-])/autograder", str(root), path.read_text()))
-    shutil.copy(submission, root / "submission" / Path(submission).name)
+    if Path(submission).suffix.lower() == ".zip":  # Gradescope unpacks an uploaded zip
+        with zipfile.ZipFile(submission) as zf:
+            zf.extractall(root / "submission")
+    else:
+        shutil.copy(submission, root / "submission" / Path(submission).name)
     (root / "submission_metadata.json").write_text(json.dumps({
         "id": 1, "created_at": "2026-01-01T00:00:00", "assignment": {"title": "emulated"},
         "submission_method": "upload", "users": [{"name": "Student", "email": "s@example.edu"}],
@@ -118,7 +122,7 @@ def check_environment(autograder: Path, python: str = "3.12") -> list[str]:
     problems = []
     with zipfile.ZipFile(autograder) as zf:
         names = set(zf.namelist())
-        for needed in ("setup.sh", "environment.yml", "run_autograder", "run_otter.py"):
+        for needed in ("setup.sh", "environment.yml", "run_autograder"):
             if needed not in names:
                 problems.append(f"the zip has no {needed}")
         if problems:

@@ -51,17 +51,3 @@ def test_check_environment_flags_unpinned_packages_and_grading_time_fetches(buil
     problems = "\n".join(gradescope.check_environment(bad))
     assert "unpinned" in problems and "pymc" in problems
     assert "fetches at grading time" in problems
-
-
-def test_complete_results_adds_score_and_status(tmp_path):
-    from autograder.results import complete
-
-    path = tmp_path / "results.json"
-    path.write_text(json.dumps({"tests": [
-        {"name": "Public Tests", "visibility": "visible", "output": "ok"},
-        {"name": "q2", "score": 2, "max_score": 2, "visibility": "hidden", "output": ""},
-        {"name": "q3", "score": 1, "max_score": 6, "visibility": "hidden", "output": ""}]}))
-    results = complete(path)
-    assert results["score"] == 3
-    assert [t["status"] for t in results["tests"]] == ["passed", "passed", "failed"]
-    assert gradescope.validate_results(json.loads(path.read_text())) == []

@@ -7,6 +7,19 @@ import pytest  # noqa: E402
 
 from autograder import plot_check  # noqa: E402
 from autograder.feedback import GradingError  # noqa: E402
+from autograder.sandboxed import probes, wire  # noqa: E402
+
+
+def report(value) -> dict:
+    """What the probe reports for a function that returned ``value``, after the wire."""
+    reported = {"outcome": "returned", "is_none": value is None}
+    if value is not None:
+        reported["value"] = probes._describe(value, "axes")
+    return wire.roundtrip(reported)
+
+
+def shown(ax) -> plot_check.Shown:
+    return plot_check.read(report(ax), "f")
 
 
 @pytest.fixture
@@ -16,33 +29,40 @@ def ax():
     plt.close(fig)
 
 
-def test_require_axes_explains_a_missing_return():
+def test_read_explains_a_missing_return():
     with pytest.raises(GradingError, match="returned None"):
-        plot_check.require_axes(None, "plot_popularity")
+        plot_check.read(report(None), "plot_popularity")
 
 
-def test_require_axes_rejects_a_figure(ax):
+def test_read_rejects_a_figure(ax):
     with pytest.raises(GradingError, match="Axes"):
-        plot_check.require_axes(ax.figure, "plot_popularity")
+        plot_check.read(report(ax.figure), "plot_popularity")
+
+
+def test_read_rejects_a_description_that_is_not_plain_geometry(ax):
+    forged = report(ax)
+    forged["value"]["lines"] = [{"xy": "everything", "linestyle": "-", "marker": ""}]
+    with pytest.raises(GradingError, match="could not be read"):
+        plot_check.read(forged, "plot_popularity")
 
 
 def test_histogram_bins_reads_a_histogram(ax, rng):
     values = rng.normal(size=100)
     ax.hist(values, bins=10)
-    assert sum(height for _, _, height in plot_check.histogram_bins(ax)) == 100
+    assert sum(height for _, _, height in plot_check.histogram_bins(shown(ax))) == 100
 
 
 def test_require_label_is_case_insensitive_and_names_the_axis(ax):
     ax.set_xlabel("Song Popularity")
-    plot_check.require_label(ax, ["popularity"], "f", axis="x")
+    plot_check.require_label(shown(ax), ["popularity"], "f", axis="x")
     with pytest.raises(GradingError, match="the y axis"):
-        plot_check.require_label(ax, ["popularity"], "f", axis="y")
+        plot_check.require_label(shown(ax), ["popularity"], "f", axis="y")
 
 
 def test_interval_segments_reads_vlines_and_errorbars(ax):
     ax.vlines([0, 1], [1, 2], [3, 4])
     ax.errorbar([2], [5], yerr=[[1], [2]], fmt="none")
-    segments = sorted(plot_check.interval_segments(ax))
+    segments = sorted(plot_check.interval_segments(shown(ax)))
     assert segments == [(0, 1, 3), (1, 2, 4), (2, 4, 7)]
 
 
@@ -50,25 +70,25 @@ def test_marker_values_ignores_connected_lines(ax):
     ax.plot([0, 1], [5, 6], "o")
     ax.plot([0, 1], [7, 8], "-")
     ax.scatter([0, 1], [9, 10])
-    found = [tuple(m[:, 1]) for m in plot_check.marker_values(ax)]
+    found = [tuple(m[:, 1]) for m in plot_check.marker_values(shown(ax))]
     assert sorted(found) == [(5, 6), (9, 10)]
 
 
 def test_dashed_horizontal_levels_finds_axhline(ax):
     ax.axhline(58.4, linestyle="--")
     ax.axhline(10, linestyle="-")
-    assert plot_check.dashed_horizontal_levels(ax) == [58.4]
+    assert plot_check.dashed_horizontal_levels(shown(ax)) == [58.4]
 
 
 def test_named_categories_reads_ticks_and_legend(ax):
     ax.plot([0, 1], [0, 1], label="Beyoncé")
     ax.legend()
     ax.set_xticks([0, 1], ["Mia X", "Camilo"])
-    assert plot_check.named_categories(ax, ["Mia X", "Camilo", "Beyoncé", "Nobody"]) == 3
+    assert plot_check.named_categories(shown(ax), ["Mia X", "Camilo", "Beyoncé", "Nobody"]) == 3
 
 
 def test_filled_spans_counts_fill_between(ax):
     x = np.linspace(0, 1, 10)
     ax.fill_between(x, 0, x)
-    assert len(plot_check.filled_spans(ax)) == 1
+    assert len(plot_check.filled_spans(shown(ax))) == 1
 

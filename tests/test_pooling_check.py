@@ -4,8 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autograder import pooling_check, predict_check, questions
+from autograder import pooling_check, predict_check, registry
 from autograder.feedback import GradingError
+
+
+def _check(env):
+    registry.check("pooling weights match the posterior given", env)
 
 
 def _table(artist_means, weights):
@@ -65,7 +69,7 @@ def test_weights_of_the_worked_pair_rebuild_their_hierarchical_means(references,
 
 
 def test_the_hidden_check_gives_a_right_function_full_marks():
-    questions.q15d_pooling_weights({"pooling_weights": right})
+    _check({"pooling_weights": right})
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -78,7 +82,7 @@ def test_the_hidden_check_gives_a_right_function_full_marks():
 ])
 def test_the_hidden_check_fails_each_usual_mistake_with_its_own_message(wrong, message):
     with pytest.raises(GradingError, match=message):
-        questions.q15d_pooling_weights({"pooling_weights": wrong})
+        _check({"pooling_weights": wrong})
 
 
 def test_the_hidden_check_fails_a_function_that_ignores_its_argument(references, artist_means):
@@ -87,7 +91,7 @@ def test_the_hidden_check_fails_a_function_that_ignores_its_argument(references,
                                              [str(a) for a in artist_means["artist"]], seed=61,
                                              wide=False)
     with pytest.raises(GradingError, match="same weights for two different posteriors"):
-        questions.q15d_pooling_weights({"pooling_weights": lambda idata, am: right(first, am)})
+        _check({"pooling_weights": lambda idata, am: right(first, am)})
 
 
 def test_the_tolerance_separates_the_slips_from_the_definition(artist_means, references):
@@ -106,4 +110,4 @@ def test_the_tolerance_separates_the_slips_from_the_definition(artist_means, ref
 
 
 def test_weights_at_the_posterior_medians_are_accepted():
-    questions.q15d_pooling_weights({"pooling_weights": at_posterior_medians})
+    _check({"pooling_weights": at_posterior_medians})
