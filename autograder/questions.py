@@ -145,18 +145,22 @@ def fit_case(kind: str, points: float) -> Case:
 
     def verdict(g: Grading, reports: dict) -> None:
         described = _fitted(reports, f"model-{kind}", kind)
-        model_check.observed_variable(described, WHAT[kind])
+        references_ = candidates(kind, g.spotify)
+        # The draws are traced to the model the exercise describes, which the grader can
+        # evaluate itself: a fit is only as right as the model it samples.
+        try:
+            model_check.check_model(described, references_, g.spotify["popularity"].to_numpy(),
+                                    g.made(f"points-{kind}"), WHAT[kind])
+        except GradingError:
+            raise GradingError(f"The {WHAT[kind]} fit is checked once the model matches the "
+                               "exercise: fix the model (see the model check), then sample "
+                               "it again.") from None
         idata = fit_check.from_export(_fitted(reports, f"fit-{kind}", kind), g.artists,
                                       WHAT[kind])
         fit_check.check_summaries(idata, references()[kind], g.artists, WHAT[kind])
-        # Provenance is judged with the reference model the student's model matches: the
-        # draws' recorded log-density must be that model's, which no typed-in posterior has.
-        try:
-            reference = model_check.match_reference(described["free"],
-                                                     candidates(kind, g.spotify), WHAT[kind])
-        except GradingError:
-            raise GradingError(f"The {WHAT[kind]} fit cannot be traced to its model until the "
-                               "model has the parameters the exercise describes.") from None
+        # Provenance: the log-density the sampler recorded must be the reference model's at
+        # the student's own draws, which no typed-in posterior has.
+        reference = model_check.match_reference(described["free"], references_, WHAT[kind])
         fit_check.check_provenance(idata, reference.model, WHAT[kind], seed=g.seed_for(kind))
     return Case(QUESTION_OF[kind],
                 f"the {WHAT[kind]}'s posterior comes from the model and matches the reference",

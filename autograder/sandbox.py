@@ -51,6 +51,12 @@ def _limit():
             resource.setrlimit(which, (value, value))
         except (ValueError, OSError):
             pass
+    try:  # die with the grader, even if it is killed (bwrap does this for its namespace)
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass

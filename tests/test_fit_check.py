@@ -83,8 +83,7 @@ def test_check_summaries_asks_for_more_draws_when_ess_is_tiny(small_fit, referen
 def test_posterior_predictive_sampling_leaves_the_model_gradable(spotify, artist_means):
     """PyMC 5.28 appended to a model's observed_RVs when sampling the posterior predictive;
     a student who checks their fit that way must keep the model and fit points."""
-    from autograder.model_check import check_model
-    from solutions.models import candidates
+    from autograder import registry
 
     model = complete_pooled(spotify).model
     idata = _sample(model, seed=6, draws=100)
@@ -92,7 +91,6 @@ def test_posterior_predictive_sampling_leaves_the_model_gradable(spotify, artist
         pm.sample_posterior_predictive(idata, extend_inferencedata=True, random_seed=6,
                                        progressbar=False)
         pm.sample_posterior_predictive(idata, random_seed=7, progressbar=False)
-    check_model(model, candidates("complete_pooled", spotify),
-                spotify["popularity"].to_numpy(), [str(a) for a in artist_means["artist"]],
-                "complete pooled model")
+    registry.check("the complete pooled model has the priors and likelihood asked for",
+                   {"complete_pooled_fit": (model, idata)})
     check_provenance(idata, model, "complete pooled model")

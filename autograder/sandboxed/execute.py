@@ -52,13 +52,19 @@ class _Runner:
         except Exception:  # noqa: BLE001 - a dead kernel has nothing left to clean
             pass
 
-    def _responsive(self) -> bool:
-        probe = nbformat.v4.new_code_cell("pass")
+    def _responsive(self, index: int) -> bool:
+        """Whether the kernel answers again after an interrupt (within 10 s)."""
+        original, saved = self.nb.cells[index], self.client.timeout
+        self.client.timeout = 10
         try:
-            self.client.execute_cell(probe, len(self.nb.cells), store_history=False)
+            self.client.execute_cell(nbformat.v4.new_code_cell("pass"), index,
+                                     store_history=False)
             return True
-        except (CellTimeoutError, DeadKernelError):
+        except Exception:  # noqa: BLE001 - timed out, died, or worse: replace the kernel
             return False
+        finally:
+            self.nb.cells[index] = original
+            self.client.timeout = saved
 
     def run_cell(self, index: int, cell) -> str:
         """Execute one cell; return "ok", "timeout" or "died" (the kernel is usable after)."""
@@ -66,17 +72,16 @@ class _Runner:
             self.client.execute_cell(cell, index)
             return "ok"
         except CellTimeoutError:
-            run_sync(self.client.km.interrupt_kernel)()
             outcome = "timeout"
-        except DeadKernelError:
+            try:
+                run_sync(self.client.km.interrupt_kernel)()
+            except Exception:  # noqa: BLE001 - a kernel that cannot be interrupted is replaced
+                pass
+        except Exception:  # noqa: BLE001 - DeadKernelError, or a kernel too broken to answer
             outcome = "died"
         self.skip.add(index)
-        if outcome == "timeout":
-            saved, self.client.timeout = self.client.timeout, 10
-            alive = self._responsive()
-            self.client.timeout = saved
-            if alive:
-                return outcome
+        if outcome == "timeout" and self._responsive(index):
+            return outcome
         self.restart(index)
         return outcome
 
@@ -92,7 +97,7 @@ class _Runner:
             if cell.cell_type == "code" and index not in self.skip:
                 try:
                     self.client.execute_cell(cell, index)
-                except (CellTimeoutError, DeadKernelError):
+                except Exception:  # noqa: BLE001 - hung or killed again: leave it out too
                     self.skip.add(index)
                     return self.restart(upto)
 

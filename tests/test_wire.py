@@ -1,0 +1,51 @@
+"""The wall's data format: plain values cross, anything that could run code does not."""
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+from autograder.sandboxed import wire
+
+
+def test_a_record_with_arrays_anywhere_crosses_unchanged(tmp_path):
+    record = {"a": [1, "x", None, {"b": np.arange(3.0)}], "c": np.array(["Beyoncé", "Mia X"])}
+    wire.dump(record, tmp_path, "r")
+    back = wire.load(tmp_path, "r")
+    assert back["a"][:3] == [1, "x", None]
+    assert np.array_equal(back["a"][3]["b"], np.arange(3.0))
+    assert list(back["c"]) == ["Beyoncé", "Mia X"]
+
+
+class _Payload:
+    def __reduce__(self):
+        return (os.system, ("echo unpickled",))
+
+
+def test_a_pickled_array_is_refused(tmp_path):
+    np.savez(tmp_path / "r.npz", a0=np.array([_Payload()], dtype=object))
+    (tmp_path / "r.json").write_text(json.dumps({"v": {"__array__": "a0"}}))
+    with pytest.raises(wire.WireError):
+        wire.load(tmp_path, "r")
+
+
+def test_a_symlinked_record_is_refused(tmp_path):
+    wire.dump({"v": 1}, tmp_path, "real")
+    (tmp_path / "r.json").symlink_to(tmp_path / "real.json")
+    (tmp_path / "r.npz").symlink_to(tmp_path / "real.npz")
+    with pytest.raises(wire.WireError, match="no record"):
+        wire.load(tmp_path, "r")
+
+
+def test_deeply_nested_json_is_refused_not_a_crash(tmp_path):
+    wire.dump({}, tmp_path, "r")
+    (tmp_path / "r.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(wire.WireError):
+        wire.load(tmp_path, "r")
+
+
+def test_objects_that_are_not_plain_data_do_not_leave(tmp_path):
+    with pytest.raises(wire.WireError):
+        wire.dump({"v": pickle}, tmp_path, "r")
