@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import arviz as az
 import numpy as np
 import pandas as pd
 
@@ -109,6 +108,8 @@ def tidy(idata, var_names: list[str] | None = None) -> pd.DataFrame:
         ``q10`` and ``q90`` (the central 80% interval), ``mcse_median``, ``ess_median`` and
         ``r_hat``.
     """
+    import arviz as az  # here, not above: loading the data should not need ArviZ
+
     summary = az.summary(idata, var_names=var_names, kind="all_median", ci_prob=0.8,
                          round_to="none")
     return pd.DataFrame(

@@ -25,6 +25,8 @@ try:  # at grading time activity.py sits next to the notebook, outside any packa
 except ImportError:
     from assignment.activity import load_spotify
 
+from solutions.models import parameters
+
 __all__ = ["Grading", "data", "references"]
 
 HERE = Path(__file__).resolve().parent
@@ -80,25 +82,24 @@ class Grading:
         return {"input": which}
 
     def posterior(self, key: str, kind: str, wide: bool = True, scale: dict | None = None):
-        """A stand-in posterior (see :func:`predict_check.stand_in_posterior`), as the
-        argument a probe passes and the grader's own copy."""
+        """A stand-in posterior (see :func:`predict_check.stand_in_draws`), as the argument a
+        probe passes (the probe makes it the ``xarray.DataTree`` ``pm.sample`` returns) and
+        the grader's own copy of its draws."""
         def make():
             summaries = dict(references()[kind])
             for name, factor in (scale or {}).items():
                 summaries[name] = {k: v * factor for k, v in summaries[name].items()}
-            idata = predict_check.stand_in_posterior(summaries, self.artists, self._seed(key),
-                                                     wide=wide)
-            draws = {str(k): np.asarray(v.values) for k, v in idata.posterior.items()}
+            draws = predict_check.stand_in_draws(summaries, self.artists, self._seed(key),
+                                                 wide=wide)
             self.inputs[key] = {"kind": "posterior", "draws": draws, "artists": self.artists,
                                 "per_artist": [k for k, v in draws.items() if v.ndim == 3]}
-            return idata
+            return draws
         return {"input": key}, self._remember(key, make)
 
     def predictions(self, key: str, kind: str, names: list[str]) -> tuple[dict, pd.DataFrame]:
         """Predictions made by the reference procedure on a stand-in posterior (plot input)."""
         def make():
-            _, idata = self.posterior(f"{key}-posterior", kind)
-            draws = {k: v.values for k, v in idata.posterior.items()}
+            _, draws = self.posterior(f"{key}-posterior", kind)
             position = {a: i for i, a in enumerate(self.artists)}
             table = pd.DataFrame({
                 a: predict_check.expected_predictive(draws, kind, position.get(a),
@@ -109,12 +110,12 @@ class Grading:
             return table
         return {"input": key}, self._remember(key, make)
 
-    def model_points(self, kind: str, candidates) -> str:
+    def model_points(self, kind: str) -> str:
         """Test points for ``kind``'s models; the name of the input holding them."""
         key = f"points-{kind}"
 
         def make():
-            points = model_check.test_points([build(None) for build in candidates], self.artists,
+            points = model_check.test_points(parameters(kind), self.artists,
                                              seed=self._seed(key))
             self.inputs[key] = {"values": points}
             return points

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-import arviz as az
 import numpy as np
-import pymc as pm
-import pytensor
-import xarray as xr
 
 from .feedback import GradingError
 
@@ -35,6 +31,8 @@ MIN_ESS = 400
 
 
 def posterior_draws(idata, what: str):
+    import xarray as xr
+
     # pm.sample returns an xarray.DataTree (PyMC 6); its groups are its children.
     if not isinstance(idata, xr.DataTree) or "posterior" not in idata.children:
         raise GradingError(
@@ -44,7 +42,7 @@ def posterior_draws(idata, what: str):
     return idata.posterior
 
 
-def from_export(value, artists, what: str) -> xr.DataTree:
+def from_export(value, artists, what: str):
     """Rebuild a fit from the probe's export (:func:`autograder.sandboxed.describe.fit`).
 
     Only numeric draws with one shared ``(chain, draw)`` shape are taken; a per-artist
@@ -77,6 +75,8 @@ def from_export(value, artists, what: str) -> xr.DataTree:
     for dim, labels in coords.items():
         if sorted(labels) == sorted(artists):
             coords[dim] = list(artists)
+    import arviz as az
+
     used = {d for ds in dims.values() for d in ds}
     groups = {"posterior": draws}
     if lp is not None and lp.shape == next(iter(leading)):
@@ -100,8 +100,10 @@ def _recorded_logp(idata, what: str):
     )
 
 
-def _to_value_space(model: pm.Model):
+def _to_value_space(model):
     """A function from natural-scale draws to the sampler's (transformed) value variables."""
+    import pytensor
+
     inputs, outputs, names = [], [], []
     for rv in model.free_RVs:
         x = rv.type()
@@ -114,7 +116,7 @@ def _to_value_space(model: pm.Model):
     return fn, names
 
 
-def check_provenance(idata, model: pm.Model, what: str, seed: int = 0) -> None:
+def check_provenance(idata, model, what: str, seed: int = 0) -> None:
     """Raise unless the recorded log-density of the draws is the model's log-density."""
     posterior = posterior_draws(idata, what)
     recorded = _recorded_logp(idata, what)
@@ -146,6 +148,8 @@ def check_provenance(idata, model: pm.Model, what: str, seed: int = 0) -> None:
 
 
 def _mcse_quantile(draws, prob):
+    import arviz as az
+
     return float(az.mcse(draws, method="quantile", prob=prob))
 
 
@@ -156,6 +160,8 @@ def summary_bands(idata, name: str, index=None) -> dict[str, float]:
         values = values.isel({values.dims[-1]: index})
     draws = np.asarray(values.values, dtype=float)
     flat = draws.ravel()
+    import arviz as az
+
     ess = float(az.ess(draws, method="median"))
     return {
         "median": float(np.median(flat)),

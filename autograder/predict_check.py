@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-import arviz as az
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from .feedback import GradingError
 
-__all__ = ["stand_in_posterior", "require_predictions", "check_centre", "expected_predictive",
+__all__ = ["stand_in_draws", "stand_in_posterior", "as_posterior", "require_predictions", "check_centre", "expected_predictive",
            "draw_parameters", "check_follows_draws"]
 
 CHAINS, DRAWS = 2, 2000
@@ -43,9 +41,23 @@ SLOPE_TOLERANCE = 0.35
 
 
 def stand_in_posterior(summaries: Mapping[str, Mapping[str, float]], artists: Sequence[str],
-                       seed: int, wide: bool = True) -> xr.DataTree:
-    """A posterior (``xarray.DataTree``, as ``pm.sample`` returns) centred on the reference
-    medians, with dims ``(chain, draw)`` or ``(chain, draw, artist)`` as ``pm.sample`` gives.
+                       seed: int, wide: bool = True):
+    """:func:`stand_in_draws` as a posterior (``xarray.DataTree``, as ``pm.sample`` returns)."""
+    return as_posterior(stand_in_draws(summaries, artists, seed, wide), artists)
+
+
+def as_posterior(draws: Mapping[str, np.ndarray], artists: Sequence[str]):
+    """Draws ``(chain, draw[, artist])`` as an ``xarray.DataTree`` with an ``artist`` dim."""
+    import arviz as az
+
+    dims = {name: ["artist"] for name, value in draws.items() if np.ndim(value) == 3}
+    return az.from_dict({"posterior": dict(draws)}, coords={"artist": list(artists)}, dims=dims)
+
+
+def stand_in_draws(summaries: Mapping[str, Mapping[str, float]], artists: Sequence[str],
+                   seed: int, wide: bool = True) -> dict[str, np.ndarray]:
+    """Posterior draws centred on the reference medians, shaped ``(chain, draw)`` or
+    ``(chain, draw, artist)`` as ``pm.sample`` gives.
 
     ``wide`` (for prediction checks) spreads it on purpose (see :data:`LOCATION_SD`);
     otherwise each parameter follows N(median, mad_sd), close to the real posterior. Scales
@@ -69,8 +81,7 @@ def stand_in_posterior(summaries: Mapping[str, Mapping[str, float]], artists: Se
     posterior = dict(scalars)
     for name, by_artist in vectors.items():
         posterior[name] = np.stack([by_artist[a] for a in artists], axis=-1)
-    dims = {name: ["artist"] for name in vectors}
-    return az.from_dict({"posterior": posterior}, coords={"artist": list(artists)}, dims=dims)
+    return posterior
 
 
 def require_predictions(predictions, artists: Sequence[str], n_draws: int, what: str) -> pd.DataFrame:

@@ -112,7 +112,7 @@ def _call(probe_id: str, function: str, *args, returns: str, **kwargs) -> dict:
 # ---------------------------------------------------------------- models and fits
 
 def _model_probe(g: Grading, kind: str) -> dict:
-    key = g.model_points(kind, candidates(kind, g.spotify))
+    key = g.model_points(kind)
     return {"id": f"model-{kind}", "probe": "model", "variable": f"{kind}_fit", "points": key}
 
 
@@ -332,7 +332,7 @@ def _predictions(g: Grading, reports, probe_id, function, names):
     table = _table(reports, probe_id, function, "the DataFrame of predictions")
     n = predict_check.CHAINS * predict_check.DRAWS
     predictions = predict_check.require_predictions(table, names, n, function)
-    draws = {k: v.values for k, v in g.made(probe_id).posterior.items()}
+    draws = g.made(probe_id)
     return predictions, draws
 
 
@@ -456,9 +456,9 @@ def _q15d(g: Grading, reports: dict) -> None:
                 raise GradingError("`pooling_weights` returned the same weights for two "
                                    "different posteriors: read `sigma_y` and `sigma_mu` from "
                                    "the `idata` it is given, not from your own fit.")
-        post = g.made(key).posterior
-        pooling_check.check_weights(table, g.artists, counts, post["sigma_y"].values,
-                                    post["sigma_mu"].values, context=context)
+        post = g.made(key)
+        pooling_check.check_weights(table, g.artists, counts, post["sigma_y"],
+                                    post["sigma_mu"], context=context)
         first = table["weight"].to_numpy(float)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pymc as pm
 
 try:  # at grading time activity.py sits next to the notebook, outside any package
     from activity import prior_constants
@@ -28,6 +27,7 @@ __all__ = [
     "hierarchical_noncentered",
     "REFERENCES",
     "candidates",
+    "parameters",
     "SAMPLING",
     "sample",
 ]
@@ -43,7 +43,7 @@ class Reference:
     """A reference model and what a matching student model must share with it."""
 
     name: str
-    model: pm.Model
+    model: "pm.Model"
     #: Free variables, by name, as the student's docstring asks for them.
     free: tuple[str, ...]
     #: Posterior variables whose summaries are stored in ``reference.json``.
@@ -66,19 +66,23 @@ def _data(spotify: pd.DataFrame):
 
 def complete_pooled(spotify: pd.DataFrame) -> Reference:
     """``popularity ~ 1``: one mean and one sd for every song."""
+    import pymc as pm
+
     prior = prior_constants(spotify)
     _, _, y = _data(spotify)
     with pm.Model() as model:
         mu = pm.Normal("mu", prior["mu_loc"], prior["mu_scale"])
         sigma = pm.Exponential("sigma", prior["sigma_rate"])
         pm.Normal("popularity", mu, sigma, observed=y)
-    return Reference(
-        "complete_pooled", model, ("mu", "sigma"), ("mu", "sigma"), positive=("sigma",)
-    )
+    known = parameters("complete_pooled")[0]
+    return Reference("complete_pooled", model, known.free, ("mu", "sigma"),
+                     positive=known.positive)
 
 
 def no_pooled(spotify: pd.DataFrame) -> Reference:
     """``popularity ~ artist - 1``: one mean per artist, a shared sd, no pooling of means."""
+    import pymc as pm
+
     prior = prior_constants(spotify)
     artists, codes, y = _data(spotify)
     scale = prior["artist_scale"].loc[artists].to_numpy()
@@ -86,18 +90,15 @@ def no_pooled(spotify: pd.DataFrame) -> Reference:
         mu_j = pm.Normal("mu_j", 0.0, scale, dims="artist")
         sigma = pm.Exponential("sigma", prior["sigma_rate"])
         pm.Normal("popularity", mu_j[codes], sigma, observed=y)
-    return Reference(
-        "no_pooled",
-        model,
-        ("mu_j", "sigma"),
-        ("mu_j", "sigma"),
-        per_artist=("mu_j",),
-        positive=("sigma",),
-    )
+    known = parameters("no_pooled")[0]
+    return Reference("no_pooled", model, known.free, ("mu_j", "sigma"),
+                     per_artist=known.per_artist, positive=known.positive)
 
 
 def _hierarchical(spotify: pd.DataFrame, offset: str | None) -> Reference:
     """Centred when ``offset`` is None, otherwise non-centred with that offset's name."""
+    import pymc as pm
+
     prior = prior_constants(spotify)
     artists, codes, y = _data(spotify)
     with pm.Model(coords={"artist": artists}) as model:
@@ -111,16 +112,11 @@ def _hierarchical(spotify: pd.DataFrame, offset: str | None) -> Reference:
             z = pm.Normal(offset, 0.0, 1.0, dims="artist")
             mu_j = pm.Deterministic("mu_j", mu + sigma_mu * z, dims="artist")
         pm.Normal("popularity", mu_j[codes], sigma_y, observed=y)
-    per_artist = offset or "mu_j"
-    return Reference(
-        "hierarchical",
-        model,
-        ("mu", "sigma_y", "tau", per_artist),
-        ("mu", "sigma_y", "sigma_mu", "mu_j"),
-        per_artist=(per_artist,),
-        positive=("sigma_y", "tau"),
-        open_name=offset,
-    )
+    known = parameters("hierarchical")[0 if offset is None else 1]
+    per_artist = known.per_artist + ((offset,) if offset else ())
+    return Reference("hierarchical", model, known.free + ((offset,) if offset else ()),
+                     ("mu", "sigma_y", "sigma_mu", "mu_j"), per_artist=per_artist,
+                     positive=known.positive, open_name=offset)
 
 
 def hierarchical(spotify: pd.DataFrame) -> Reference:
@@ -152,6 +148,29 @@ def candidates(name: str, spotify: pd.DataFrame) -> list:
     return [lambda _: REFERENCES[name](spotify)]
 
 
+@dataclass(frozen=True)
+class Parameters:
+    """What a reference says about its free variables, without building its model."""
+
+    free: tuple[str, ...]
+    per_artist: tuple[str, ...] = ()
+    positive: tuple[str, ...] = ()
+
+
+def parameters(name: str) -> list[Parameters]:
+    """The free variables of each accepted parameterisation of ``name`` (no PyMC needed: the
+    grader plans with these before the student's notebook runs, and stays small meanwhile).
+    The non-centred offset, whose name the student chooses, is left out."""
+    return {
+        "complete_pooled": [Parameters(("mu", "sigma"), positive=("sigma",))],
+        "no_pooled": [Parameters(("mu_j", "sigma"), per_artist=("mu_j",),
+                                 positive=("sigma",))],
+        "hierarchical": [Parameters(("mu", "sigma_y", "tau", "mu_j"), per_artist=("mu_j",),
+                                    positive=("sigma_y", "tau")),
+                         Parameters(("mu", "sigma_y", "tau"), positive=("sigma_y", "tau"))],
+    }[name]
+
+
 #: The models whose posterior summaries are stored, by the key used in ``reference.json``.
 REFERENCES = {
     "complete_pooled": complete_pooled,
@@ -162,6 +181,8 @@ REFERENCES = {
 
 def sample(reference: Reference, random_seed: int = SAMPLING["random_seed"]):
     """Fit a reference model with the activity's settings (instructor side only)."""
+    import pymc as pm
+
     settings = {**SAMPLING, "random_seed": random_seed}
     return pm.sample(
         model=reference.model,

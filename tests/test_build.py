@@ -74,3 +74,18 @@ def test_build_solution_gets_full_marks_with_plain_otter_run(built, tmp_path):
     results = json.loads((tmp_path / "results.json").read_text())
     scores = {t["name"]: t["score"] for t in results["tests"] if "max_score" in t}
     assert scores == grade.question_points(built["autograder"])
+
+
+def test_the_masters_hidden_cells_follow_the_registry():
+    from poolside import master, paths
+
+    nb = json.loads(paths.MASTER.read_text(encoding="utf-8"))
+    assert master.sync(nb) == nb
+    hidden = [c for c in nb["cells"] if master._is_hidden_test(c)]
+    from autograder.questions import CASES
+
+    assert len(hidden) == len(CASES)
+    edited = json.loads(json.dumps(nb))
+    cell = next(c for c in edited["cells"] if master._is_hidden_test(c))
+    cell["source"] = [line.replace("points: 2", "points: 20") for line in cell["source"]]
+    assert master.sync(edited) != edited
