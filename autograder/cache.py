@@ -14,10 +14,9 @@ Two settings make the cache usable where it was not made:
 * ``cxx=`` (no C compiler): every function, the checks' own included, goes through the
   cached Numba backend instead of invoking g++ at grading time.
 
-Commands (``python -m autograder.cache COMMAND CACHE_DIR``): ``warm [DATA]`` compiles;
-``mark`` before grading and ``report`` after it say whether grading compiled anything (a miss).
-Both need only the standard library, so the zip's ``run_autograder`` can run this file as a
-script.
+Command: ``python -m autograder.cache warm CACHE_DIR [DATA]``. The grader keeps this cache
+to itself; each submission's sandbox gets a copy (``autograder/runner.py``), so nothing a
+student's code writes reaches the next grading.
 """
 
 from __future__ import annotations
@@ -48,8 +47,10 @@ def warm(data: str | Path) -> None:
     """Compile everything grading compiles for a correct submission.
 
     Must run in a process whose environment already holds :func:`environment` (PyTensor reads
-    its flags at import). Samples each reference model briefly with the sampler students use,
-    then runs the model and provenance checks on it, which compiles the checks' functions.
+    its flags at import). For each accepted parameterisation of each reference model: sample
+    it briefly with the sampler students use and describe it as the probe does (what the
+    student's side compiles, in its copy of this cache), then compute the reference terms and
+    check provenance (what the grader compiles).
     """
     import logging
 
@@ -58,49 +59,37 @@ def warm(data: str | Path) -> None:
     from solutions.models import SAMPLING, candidates
 
     from . import fit_check, model_check
-    from .questions import load_spotify
+    from .context import load_spotify
+    from .sandboxed import describe
 
     logging.getLogger("pymc").setLevel(logging.ERROR)
     spotify, artist_means = load_spotify(data)
     artists = [str(a) for a in artist_means["artist"]]
-    popularity = spotify["popularity"].to_numpy()
     for kind in ("complete_pooled", "no_pooled", "hierarchical"):
         builds = candidates(kind, spotify)
+        points = model_check.test_points([build(None) for build in builds], artists)
         for build in builds:  # every accepted parameterisation
             reference = build(None)
             idata = pm.sample(model=reference.model, draws=20, tune=20, chains=1, cores=1,
                               random_seed=0, nuts_sampler=SAMPLING["nuts_sampler"],
                               progressbar=False, compute_convergence_checks=False)
-            model_check.check_model(reference.model, builds, popularity, artists, kind)
+            describe.model(reference.model, points, artists)
+            model_check.reference_terms(reference, points)
             fit_check.check_provenance(idata, reference.model, kind)
 
 
 def _main(argv: list[str]) -> int:
     command, root = argv[0], Path(argv[1])
-    mark = root / ".entries-before-grading"
-    if command == "mark":  # before grading
-        root.mkdir(parents=True, exist_ok=True)
-        mark.write_text(str(count(root)))
-    elif command == "report":  # after grading: say whether the submission missed the cache
-        new = count(root) - int(mark.read_text()) if mark.exists() else None
-        if new is None:
-            print(f"compile cache {root}: not marked before grading")
-        elif new:
-            print(f"compile cache {root}: MISS, {new} functions compiled while grading (a model "
-                  "unlike the references, or a cache made on another stack); time only")
-        else:
-            print(f"compile cache {root}: hit, nothing compiled while grading")
-    elif command == "warm":
-        if any(os.environ.get(k) != v for k, v in environment(root).items()):
-            # PyTensor reads its flags at import: run again with them set
-            os.execvpe(sys.executable, [sys.executable, "-m", "autograder.cache", *argv],
-                       {**os.environ, **environment(root)})
-        data = argv[2] if len(argv) > 2 else Path(__file__).resolve().parent.parent / "spotify.csv"
-        before = count(root)
-        warm(data)
-        print(f"compile cache {root}: {count(root) - before} new entries, {count(root)} in all")
-    else:
-        raise SystemExit(f"unknown command {command!r}: use warm, mark or report")
+    if command != "warm":
+        raise SystemExit(f"unknown command {command!r}: use warm")
+    if any(os.environ.get(k) != v for k, v in environment(root).items()):
+        # PyTensor reads its flags at import: run again with them set
+        os.execvpe(sys.executable, [sys.executable, "-m", "autograder.cache", *argv],
+                   {**os.environ, **environment(root)})
+    data = argv[2] if len(argv) > 2 else Path(__file__).resolve().parent.parent / "spotify.csv"
+    before = count(root)
+    warm(data)
+    print(f"compile cache {root}: {count(root) - before} new entries, {count(root)} in all")
     return 0
 
 

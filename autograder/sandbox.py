@@ -19,6 +19,7 @@ time limit, in its own session, and is killed when the time is up.
 
 from __future__ import annotations
 
+import functools
 import os
 import pwd
 import resource
@@ -34,19 +35,24 @@ __all__ = ["Sandbox", "choose", "STUDENT_USER", "LIMITS"]
 
 #: The unprivileged user the Gradescope image makes (see ``setup.sh``).
 STUDENT_USER = "poolside-student"
-#: Per-submission resource limits: address space, size of any file written, processes (for a
-#: non-root user), core dumps. An honest grading uses about 1 GB of memory.
+#: Per-submission resource limits: address space, size of any file written, core dumps. An
+#: honest grading needs well under 1 GB.
 LIMITS = {
     resource.RLIMIT_AS: 6 * 1024**3,
     resource.RLIMIT_FSIZE: 256 * 1024**2,
-    resource.RLIMIT_NPROC: 256,
     resource.RLIMIT_CORE: 0,
 }
+#: Processes and threads, for the dedicated user only: the limit counts every process of the
+#: user, so on an instructor's own account it would count their whole desktop.
+USER_PROCESSES = 512
 MOUNT = "/grading"
 
 
-def _limit():
-    for which, value in LIMITS.items():
+def _limit(processes: int | None = None):
+    limits = dict(LIMITS)
+    if processes:
+        limits[resource.RLIMIT_NPROC] = processes
+    for which, value in limits.items():
         try:
             resource.setrlimit(which, (value, value))
         except (ValueError, OSError):
@@ -113,7 +119,8 @@ class Sandbox:
         with open(log, "wb") as output:
             proc = subprocess.Popen(command, cwd=folder, stdout=output, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True,
-                                    preexec_fn=_limit)
+                                    preexec_fn=functools.partial(
+                                        _limit, USER_PROCESSES if self.kind == "user" else None))
             try:
                 returncode = proc.wait(timeout=timeout)
                 timed_out = False

@@ -32,3 +32,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --no-deps -e .
   echo "$want" > "$stamp"
 fi
+
+# Submissions are graded in a bubblewrap sandbox (autograder/sandbox.py). Install it where we
+# can; otherwise say how, once: grading still works, unsandboxed.
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; }) \
+      || echo "could not install bubblewrap; grading will run unsandboxed" >&2
+  else
+    echo "note: install bubblewrap (e.g. sudo apt install bubblewrap) so that submissions are graded in a sandbox" >&2
+  fi
+fi

@@ -184,6 +184,57 @@ for host in ("1.1.1.1", "8.8.8.8"):
         print("no network:", err)
 '''
 
+_LEAK_IN_ERROR = r'''
+import pathlib
+def predict_complete_pooled(idata, artists, random_seed=0):
+    text = []
+    here = pathlib.Path.cwd()
+    for place in [here, *here.parents, pathlib.Path("/autograder")]:
+        for path in list(place.glob("**/reference.json"))[:3] + list(place.glob("**/questions.py"))[:3]:
+            try:
+                text.append(path.read_text()[:3000])
+            except OSError:
+                pass
+    raise ValueError("\\n".join(text) or "found nothing")
+'''
+
+_REWRITE_RESULTS_NOW = r'''
+import json, pathlib
+forged = json.dumps({"score": 999, "tests": [{"name": "q2", "score": 999, "max_score": 2}]})
+here = pathlib.Path.cwd()
+for place in [here, *here.parents, pathlib.Path("/autograder/results")]:
+    for name in ("results.json", "summary.json", "grades.csv"):
+        try:
+            (place / name).write_text(forged)
+        except OSError:
+            pass
+'''
+
+_IMPORT_HOOK = r'''
+import sys, types, importlib.abc, importlib.machinery
+class Forger(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name, path, target=None):
+        if name.startswith("sandboxed") or name in ("json", "numpy"):
+            return importlib.machinery.ModuleSpec(name, self)
+    def create_module(self, spec):
+        return types.ModuleType(spec.name)
+    def exec_module(self, module):
+        module.run = lambda *a, **k: None
+for name in [m for m in sys.modules if m.startswith("sandboxed")]:
+    del sys.modules[name]
+sys.meta_path.insert(0, Forger())
+'''
+
+_KILL_THE_GRADER = r'''
+import os, signal
+for pid in range(1, 70000):
+    if pid != os.getpid():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+'''
+
 # Honest work with hostile habits: each costs its own question and nothing else.
 _HOSTILE_SOLUTION = [
     ("def plot_popularity(", "    import sys\n    sys.exit(0)\n"),  # q2
@@ -207,6 +258,10 @@ FORGERIES = {
     "many-sleepers.ipynb": ("student", [_MANY_SLEEPERS], "all zero"),
     "huge-output.ipynb": ("student", [_HUGE_OUTPUT], "all zero"),
     "network.ipynb": ("student", [_NETWORK], "all zero"),
+    "leak-in-error-message.ipynb": ("student", [_LEAK_IN_ERROR], "all zero"),
+    "rewrite-results-now.ipynb": ("student", [_REWRITE_RESULTS_NOW], "all zero"),
+    "import-hook.ipynb": ("student", [_IMPORT_HOOK], "all zero"),
+    "kill-the-grader.ipynb": ("student", [_KILL_THE_GRADER], "all zero"),
     "hostile-habits.ipynb": ("solution", [], HOSTILE_SOLUTION_LOSES),
     "own-autograder-in-zip.zip": ("student", [], "all zero"),
 }

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.sandbox import choose
 from poolside import grade, gradescope
 
 from .adversary import FORGERIES, HIDDEN_SNIPPETS, MARKER, PWNED, write_forgeries
@@ -40,6 +41,9 @@ def _leftovers() -> list[str]:
 
 @pytest.fixture(scope="module")
 def forgeries(built, tmp_path_factory):
+    # Without a sandbox these forgeries would do real damage (one kills every process it
+    # can): refuse to run them rather than pretend.
+    assert choose().kind != "none", "install bubblewrap to run the adversary suite"
     PWNED.unlink(missing_ok=True)
     folder = tmp_path_factory.mktemp("forgeries")
     return write_forgeries(built["student"] / built["solution"].name, built["solution"], folder)
@@ -67,6 +71,10 @@ def test_a_forgery_earns_only_what_its_honest_part_earns_locally(local, built, n
     assert {q: row[q] for q in points} == _expected(points, FORGERIES[name][2]), row["reason"]
 
 
+def test_the_catalogue_covers_every_family():
+    assert len(FORGERIES) >= 15
+
+
 def test_nothing_a_forgery_started_outlives_its_grading(local):
     assert _leftovers() == []
 
@@ -82,8 +90,9 @@ def test_the_grader_never_unpickles_what_the_student_side_wrote(local):
     assert not PWNED.exists()
 
 
-def test_hidden_material_never_reaches_what_a_student_sees(local):
-    folder = local["out"] / "read-hidden-material.ipynb"
+@pytest.mark.parametrize("name", ["read-hidden-material.ipynb", "leak-in-error-message.ipynb"])
+def test_hidden_material_never_reaches_what_a_student_sees(local, name):
+    folder = local["out"] / name
     shown = (folder / "executed.ipynb").read_text() + (folder / "results.json").read_text()
     for snippet in HIDDEN_SNIPPETS:
         assert snippet not in shown
