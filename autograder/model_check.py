@@ -188,6 +188,13 @@ def check_model(described: dict, candidates: Sequence[Callable], popularity,
                 "every constant in it against the prior table."
             )
     if not agree(student_obs, reference.observed):
+        if reference.open_name:
+            raise GradingError(
+                f"In the {what}, the likelihood of the songs' popularity differs from the one "
+                "the exercise describes at test values. Your model is non-centred: check how "
+                "each artist's mean is built from `mu`, the artist-level sd and the offset "
+                f"`{reference.open_name}`, then which mean each song gets."
+            )
         raise GradingError(
             f"In the {what}, the likelihood of the songs' popularity differs from the one "
             "the exercise describes at test values. Check which mean each song gets and "

@@ -243,8 +243,13 @@ def _check_intervals_plot(g: Grading, ax, predictions: pd.DataFrame, what: str) 
         raise GradingError(f"`{what}`: draw each artist's central 80% predictive interval as "
                            f"a vertical segment ({found} of {len(wanted)} found).")
     observed = np.sort(g.artist_means["popularity"].to_numpy())
+    markers = plot_check.marker_values(ax)
     if not any(len(m) == len(observed) and np.allclose(np.sort(m[:, 1]), observed, atol=1e-6)
-               for m in plot_check.marker_values(ax)):
+               for m in markers):
+        if any(len(m) == len(observed) for m in markers):
+            raise GradingError(f"`{what}`: there is a point per artist, but the points are not "
+                               "at the artists' observed mean popularity: check which values "
+                               "they show.")
         raise GradingError(f"`{what}`: mark each artist's observed mean popularity with a "
                            "point (a marker, no connecting line).")
     if plot_check.named_categories(ax, g.artists) < 40:

@@ -182,7 +182,9 @@ def intervals(predictions, artist_means, prob=0.8, reference_line=None, style="v
     else:
         mid = (lo + hi) / 2
         ax.errorbar(x, mid, yerr=[mid - lo, hi - mid], fmt="none")
-    if observed:
+    if observed == "medians":
+        ax.plot(x, predictions[names].median().to_numpy(), "o")
+    elif observed:
         ax.plot(x, artist_means["popularity"].to_numpy(), "o")
     if reference_line is not None:
         if line_style == "axhline":
@@ -287,6 +289,8 @@ MISTAKES = {
     "q5 areas without shading": ("q5_areas_plot", {"plot_predictive_areas": lambda p: areas(p, shade=None)}),
     "q5 areas without curves": ("q5_areas_plot", {"plot_predictive_areas": lambda p: areas(p, curves=False)}),
     "q5 intervals of 50%": ("q5_intervals_plot", {"plot_predictive_intervals": lambda p, m: intervals(p, m, prob=0.5)}),
+    "q5 intervals with predictive medians as the points": ("q5_intervals_plot", {"plot_predictive_intervals": lambda p, m: intervals(p, m, observed="medians")}),
+    "q11 non-centred with tau alone as the artist sd": ("check_model:hierarchical", lambda: hierarchical_model("no tau", offset="z")),
     "q5 intervals without observed means": ("q5_intervals_plot", {"plot_predictive_intervals": lambda p, m: intervals(p, m, observed=False)}),
     "q6 a bar of each artist's mean": ("q6_plot_by_artist", {"plot_popularity_by_artist": lambda s: by_artist(s, kind="mean bars")}),
     "q6 boxplot without artist labels": ("q6_plot_by_artist", {"plot_popularity_by_artist": lambda s: by_artist(s, labels=False)}),
@@ -386,3 +390,15 @@ def test_the_catalogue_is_as_large_as_promised():
     checks = {check.split(":")[0] if ":" not in check else check for check, _ in MISTAKES.values()}
     assert len(MISTAKES) >= 40 and len(VARIANTS) >= 25, (len(MISTAKES), len(VARIANTS))
     assert len(checks) >= 15
+
+
+def test_points_at_the_wrong_values_are_called_wrong_values_not_a_style_problem():
+    check, env = MISTAKES["q5 intervals with predictive medians as the points"]
+    with pytest.raises(GradingError, match="not at the artists' observed mean"):
+        _run(check, env)
+
+
+def test_a_non_centred_model_with_the_wrong_artist_sd_is_sent_to_how_the_means_are_built():
+    check, env = MISTAKES["q11 non-centred with tau alone as the artist sd"]
+    with pytest.raises(GradingError, match="non-centred"):
+        _run(check, env)
