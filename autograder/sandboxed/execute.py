@@ -43,6 +43,10 @@ class _Runner:
         self.client.reset_execution_trackers()
         if self.client.km is None:
             self.client.km = self.client.create_kernel_manager()
+            # Unix sockets in this folder, not TCP: a sandbox may have no network at all (not
+            # even loopback), and nothing outside it can connect to the kernel.
+            self.client.km.transport = "ipc"
+            self.client.km.ip = str(self.folder / "home" / "kernel")
         self.client.start_new_kernel()
         self.client.start_new_kernel_client()
 
