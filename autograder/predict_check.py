@@ -26,18 +26,23 @@ Z = 5.0
 SD_FLOOR = 0.03
 
 # The stand-in is not the real posterior: it is built so that every plausible wrong formula
-# moves the predictions measurably. Location parameters spread with sd LOCATION_SD and scales
-# with sd SCALE_SD (the real posterior's spreads, 1 to 7 points, are too small next to song
-# noise of about 14 to tell a prediction that follows each draw from one that plugs in a
-# posterior mean). sigma_mu is moved to SIGMA_MU_FACTOR times its median (about 40, against
-# sigma_y about 14), so a new artist's predictions made with the wrong sd are far too narrow
-# or too wide.
+# moves the predictions measurably. Location parameters spread with sd LOCATION_SD, and scales
+# by a factor exp(N(0, SCALE_LOG_SD)) around their centre (the real posterior's spreads, 1 to 7
+# points, are too small next to song noise of about 14 to tell a prediction that follows each
+# draw from one that plugs in a posterior mean; a proportional spread keeps scales positive and
+# spreads a new artist's predictive sd, about 47, as much as a song's). sigma_mu is moved to
+# SIGMA_MU_FACTOR times its median (about 40, against sigma_y about 14), so a new artist's
+# predictions made with the wrong sd are far too narrow or too wide.
 LOCATION_SD = 10.0
-SCALE_SD = 4.0
+SCALE_LOG_SD = 0.3
 SIGMA_MU_FACTOR = 3.0
-# Slopes of predictions on their own draw's parameters (1 when each draw's parameters are
-# used, 0 for a plug-in). With the spreads above their standard error is at most about 0.07.
-SLOPE_TOLERANCE = 0.35
+# Each prediction, standardised by its own draw's parameters, z = (pred - centre) / sd, is N(0, 1)
+# whatever the draw when the function uses each draw's parameters. So neither z nor |z| may
+# trend with the draw's centre or sd: the slopes of z on the centre and of |z| on the sd are
+# judged against their own standard error (valid here: the residuals are i.i.d.), and a correct
+# function is more than SLOPE_Z of them away with probability about 1e-6. A plug-in of
+# posterior means makes z fall with the centre, or |z| with the sd, by more than 8 of them.
+SLOPE_Z = 5.0
 
 
 def stand_in_posterior(summaries: Mapping[str, Mapping[str, float]], artists: Sequence[str],
@@ -71,7 +76,7 @@ def stand_in_draws(summaries: Mapping[str, Mapping[str, float]], artists: Sequen
             draws = np.abs(draws) if name.startswith("sigma") else draws
         elif name.startswith("sigma"):
             centre = s["median"] * (SIGMA_MU_FACTOR if name == "sigma_mu" else 1.0)
-            draws = np.abs(rng.normal(centre, SCALE_SD, size=(CHAINS, DRAWS)))
+            draws = centre * np.exp(rng.normal(0.0, SCALE_LOG_SD, size=(CHAINS, DRAWS)))
         else:
             draws = rng.normal(s["median"], LOCATION_SD, size=(CHAINS, DRAWS))
         if label:
@@ -142,23 +147,35 @@ def expected_predictive(posterior_draws: Mapping[str, np.ndarray], kind: str, ar
     return rng.normal(centre, sd)
 
 
-def _slope(y: np.ndarray, x: np.ndarray) -> float:
+def _slope(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+    """Least-squares slope of ``y`` on ``x`` and its standard error."""
     x = x - x.mean()
-    return float(np.dot(x, y - y.mean()) / np.dot(x, x))
+    y = y - y.mean()
+    slope = float(np.dot(x, y) / np.dot(x, x))
+    residual = y - slope * x
+    se = float(np.sqrt(np.dot(residual, residual) / (len(y) - 2) / np.dot(x, x)))
+    return slope, se
+
+
+def _trends(y: np.ndarray, x: np.ndarray) -> bool:
+    """Whether ``y`` trends with ``x`` beyond SLOPE_Z standard errors."""
+    slope, se = _slope(y, x)
+    return not np.isfinite(slope) or abs(slope) > SLOPE_Z * se
 
 
 def check_follows_draws(values: np.ndarray, centre: np.ndarray, sd: np.ndarray, what: str,
                         label: str) -> None:
-    """Each prediction uses its own draw's parameters: predictions rise one for one with the
-    draw's centre, and their distance from it grows with the draw's sd (E|N(0, s)| is
-    s sqrt(2/pi)). A prediction made from posterior means follows neither."""
-    if abs(_slope(values, centre) - 1.0) > SLOPE_TOLERANCE:
+    """Each prediction uses its own draw's parameters: standardised by them, predictions are
+    N(0, 1) and trend neither with the draw's centre nor with its sd. A prediction made from
+    posterior means does one or the other."""
+    z = (np.asarray(values, float) - centre) / sd
+    if _trends(z, centre):
         raise GradingError(
             f"`{what}`: the predictions for {label} do not move with the posterior draws of "
             "that artist's mean: prediction i should be simulated from draw i's parameters, "
             "not from a single summary of the posterior."
         )
-    if abs(_slope(np.abs(values - centre), sd) - np.sqrt(2 / np.pi)) > SLOPE_TOLERANCE:
+    if _trends(np.abs(z), sd):
         raise GradingError(
             f"`{what}`: the song-to-song noise in the predictions for {label} does not follow "
             "each posterior draw's standard deviation: look at which sd each simulated song "
