@@ -101,7 +101,11 @@ def test_grade_interrupted_keeps_finished_results_and_resumes(built, tmp_path):
     command = [sys.executable, "-m", "poolside.cli", "grade", str(subs), "--out", str(out),
                "--autograder", str(built["autograder"]), "--jobs", "2", "--timeout", "600",
                "--cell-timeout", "600"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Ctrl-C's default action, even when this suite runs where SIGINT is ignored (a background
+    # job of a non-interactive shell inherits SIG_IGN, and Python then never raises
+    # KeyboardInterrupt).
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not (out / "notes.txt" / "results.json").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
