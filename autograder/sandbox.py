@@ -108,6 +108,10 @@ class Sandbox:
         elif self.kind == "user":
             user = pwd.getpwnam(STUDENT_USER)
             _chown_tree(folder, user.pw_uid, user.pw_gid)
+            # The grader's own folder (mkdtemp: 0700) must let the user pass through to its
+            # folder, without letting it list what else is there.
+            parent = folder.parent
+            os.chmod(parent, os.stat(parent).st_mode | 0o011)
             command = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
                        "--clear-groups", "--inh-caps=-all", "--", "env", "-i",
                        *[f"{k}={v}" for k, v in env.items()], *argv]
