@@ -81,25 +81,28 @@ class Grading:
         self._remember(which, make)
         return {"input": which}
 
+    def _draws(self, key: str, kind: str, wide: bool = True, scale: dict | None = None):
+        summaries = dict(references()[kind])
+        for name, factor in (scale or {}).items():
+            summaries[name] = {k: v * factor for k, v in summaries[name].items()}
+        return predict_check.stand_in_draws(summaries, self.artists, self._seed(key), wide=wide)
+
     def posterior(self, key: str, kind: str, wide: bool = True, scale: dict | None = None):
         """A stand-in posterior (see :func:`predict_check.stand_in_draws`), as the argument a
         probe passes (the probe makes it the ``xarray.DataTree`` ``pm.sample`` returns) and
         the grader's own copy of its draws."""
         def make():
-            summaries = dict(references()[kind])
-            for name, factor in (scale or {}).items():
-                summaries[name] = {k: v * factor for k, v in summaries[name].items()}
-            draws = predict_check.stand_in_draws(summaries, self.artists, self._seed(key),
-                                                 wide=wide)
+            draws = self._draws(key, kind, wide, scale)
             self.inputs[key] = {"kind": "posterior", "draws": draws, "artists": self.artists,
                                 "per_artist": [k for k, v in draws.items() if v.ndim == 3]}
             return draws
         return {"input": key}, self._remember(key, make)
 
     def predictions(self, key: str, kind: str, names: list[str]) -> tuple[dict, pd.DataFrame]:
-        """Predictions made by the reference procedure on a stand-in posterior (plot input)."""
+        """Predictions made by the reference procedure on a stand-in posterior (plot input);
+        only the predictions go to the probe, not the posterior behind them."""
         def make():
-            _, draws = self.posterior(f"{key}-posterior", kind)
+            draws = self._draws(f"{key}-posterior", kind)
             position = {a: i for i, a in enumerate(self.artists)}
             table = pd.DataFrame({
                 a: predict_check.expected_predictive(draws, kind, position.get(a),

@@ -124,13 +124,12 @@ def _term_functions(model):
     terms = {}
     for rv in [*plain.free_RVs, *plain.observed_RVs]:
         terms[rv.name] = plain.compile_logp(vars=[rv], jacobian=False, sum=True)
-    shapes = {name: np.shape(value) for name, value in plain.initial_point().items()}
-    return terms, shapes
+    return terms
 
 
 def reference_terms(reference, points: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The reference's log-density terms at every point (rows of ``points``)."""
-    terms, _ = _term_functions(reference.model)
+    terms = _term_functions(reference.model)
     n = len(points["__open__"])
     values = []
     for i in range(n):

@@ -32,8 +32,7 @@ __all__ = [
 ]
 
 DASHED = ("--", "-.", ":", "dashed", "dashdot", "dotted")
-NO_LINE = ("None", "", " ", "none")
-NO_MARKER = ("None", "", " ", "none")
+NONE = ("None", "", " ", "none")  # matplotlib's ways of saying "no line" or "no marker"
 
 
 @dataclass
@@ -172,7 +171,7 @@ def marker_values(ax: Shown) -> list[np.ndarray]:
     """The (x, y) offsets of each scatter collection or marker-only line."""
     found = list(ax.offsets)
     for line in ax.lines:
-        if line.marker not in NO_MARKER and line.linestyle in NO_LINE:
+        if line.marker not in NONE and line.linestyle in NONE:
             found.append(line.xy)
     return found
 

@@ -1,6 +1,5 @@
 """A Gradescope run emulated here: the zip's entry point, the results specification."""
 
-import json
 import zipfile
 
 from poolside import gradescope
