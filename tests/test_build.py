@@ -74,6 +74,9 @@ def test_build_solution_gets_full_marks_with_plain_otter_run(built, tmp_path):
     results = json.loads((tmp_path / "results.json").read_text())
     scores = {t["name"]: t["score"] for t in results["tests"] if "max_score" in t}
     assert scores == grade.question_points(built["autograder"])
+    # Public checks carry no points, so a failing one would not show in the scores.
+    failing = [t["name"] for t in results["tests"] if "❌" in t.get("output", "")]
+    assert not failing, failing
 
 
 def test_the_masters_hidden_cells_follow_the_registry():

@@ -1,0 +1,186 @@
+"""The public checks a student runs with ``grader.check`` catch common mistakes early and never
+fail correct work.
+
+The checks are the master notebook's public test cells, called here as Otter calls them: each
+test function receives the notebook variables its arguments name. The correct work is the
+master's own solution, run cell by cell in this process; in the fast lane ``pm.sample`` is
+replaced by draws around the stored reference posterior (sampling is not the point), and the
+slow lane fits realistic wrong models for real.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pymc
+import pytest
+
+from assignment import activity
+from poolside.solution import call as run_call
+from poolside.solution import public_tests, reference_draws, run_master
+from tests import test_catalogue as cat
+
+TESTS = public_tests()
+
+
+def call(name: str, env: dict):
+    return run_call(TESTS[name][1], env)
+
+
+@pytest.fixture(scope="module")
+def solution():
+    seen = run_master()
+    yield seen
+    plt.close("all")
+
+
+def at_check(seen: dict, test: str, change=None) -> dict:
+    """The variables ``test`` sees when its question is checked, with ``change`` applied."""
+    env = dict(seen[TESTS[test][0]])
+    if change is not None:
+        env.update(change(seen["end"]))
+    return env
+
+
+# ---------------------------------------------------------------- what fails, what passes
+
+NEW = activity.NEW_ARTIST
+
+
+def _default_ticks(ax):
+    """The axis as if the artists were never named: matplotlib's numbered ticks."""
+    ax.xaxis.set_major_locator(matplotlib.ticker.AutoLocator())
+    ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    return ax
+
+
+def _weights_reversed(env):
+    weights = env["weights"].copy()
+    weights["weight"] = 1 - weights["weight"]
+    return {"weights": weights}
+
+
+MISTAKES = {
+    # name: (the public test that must fail, the notebook variables the mistake changes)
+    "q5 predictions without song noise": ("test_complete_pooled_predictions_vary_as_much_as_songs_do", lambda e: {"complete_two": cat.complete(e["complete_pooled_fit"][1], [NEW, "Beyoncé"], noise=np.zeros_like)}),
+    "q5 sigma squared as the sd": ("test_complete_pooled_predictions_vary_as_much_as_songs_do", lambda e: {"complete_two": cat.complete(e["complete_pooled_fit"][1], [NEW, "Beyoncé"], noise=lambda s: s**2)}),
+    "q5 intervals without artist names": ("test_the_intervals_plot_names_every_artist", lambda e: {"ax_complete_all": _default_ticks(cat.intervals(e["complete_all"], e["artist_means"]))}),
+    "q6 boxplot without artist labels": ("test_the_by_artist_plot_names_every_artist", lambda e: {"ax_by_artist": cat.by_artist(e["spotify"], labels=False)}),
+    "q9 the neighbouring artist's mean": ("test_no_pooled_predictions_centre_on_each_artist_s_songs", lambda e: {"no_pooled_all": cat.no_pooled(e["no_pooled_fit"][1], cat.ARTISTS, shift=1)}),
+    "q9 artist means without song noise": ("test_no_pooled_predictions_centre_on_each_artist_s_songs", lambda e: {"no_pooled_all": pd.DataFrame(cat._flat(e["no_pooled_fit"][1], "mu_j"), columns=cat.ARTISTS)}),
+    "q13 known artists drawn from the population": ("test_hierarchical_predictions_tell_a_new_artist_from_a_known_one", lambda e: {"predict_hierarchical": lambda i, a, random_seed=0: cat.hierarchical(i, a, random_seed, mistake="population for all")}),
+    "q14 dashed line at the mean of artist means": ("test_the_hierarchical_plot_draws_the_dashed_line_near_58", lambda e: {"ax_hierarchical_all": cat.hier_intervals(level_of=lambda c: float(cat.ARTIST_MEANS["popularity"].mean()))(e["hierarchical_all"], e["artist_means"], e["complete_all"])}),
+    "q14 no dashed line": ("test_the_hierarchical_plot_draws_the_dashed_line_near_58", lambda e: {"ax_hierarchical_all": cat.hier_intervals(level_of=None)(e["hierarchical_all"], e["artist_means"], e["complete_all"])}),
+    "q15b shrinkage with the wrong sign": ("test_the_shrinkage_table_agrees_with_the_activity", lambda e: {"kingston_ocean": cat.shrinkage(e["artist_means"], e["hierarchical_all"], ["Sean Kingston", "Frank Ocean"], sign=-1)}),
+    "q15b count of predictions": ("test_the_shrinkage_table_agrees_with_the_activity", lambda e: {"kingston_ocean": cat.shrinkage(e["artist_means"], e["hierarchical_all"], ["Sean Kingston", "Frank Ocean"], count=len)}),
+    "q15d the population's share as the weight": ("test_pooling_weights_grow_with_an_artist_s_songs", _weights_reversed),
+}
+
+VARIANTS = {
+    # name: (the public test that must pass, the notebook variables the variant changes)
+    "q5 one draw at a time": ("test_complete_pooled_predictions_vary_as_much_as_songs_do", lambda e: {"complete_two": cat.complete_loop(e["complete_pooled_fit"][1], [NEW, "Beyoncé"])}),
+    "q5 intervals as error bars": ("test_the_intervals_plot_names_every_artist", lambda e: {"ax_complete_all": cat.intervals(e["complete_all"], e["artist_means"], style="errorbar")}),
+    "q6 vertical boxplot": ("test_the_by_artist_plot_names_every_artist", lambda e: {"ax_by_artist": cat.by_artist(e["spotify"], orientation="vertical")}),
+    "q6 violins": ("test_the_by_artist_plot_names_every_artist", lambda e: {"ax_by_artist": cat.by_artist(e["spotify"], kind="violin")}),
+    "q6 strip of songs": ("test_the_by_artist_plot_names_every_artist", lambda e: {"ax_by_artist": cat.by_artist(e["spotify"], kind="strip")}),
+    "q7 mu_j by shape, without artist labels": ("test_no_pooled_artist_means_are_near_what_the_activity_prints", lambda e: {"no_pooled_fit": (e["no_pooled_fit"][0], reference_draws(e["no_pooled_fit"][0], labelled=False))}),
+    "q9 with an unlabelled posterior": ("test_no_pooled_predictions_centre_on_each_artist_s_songs", lambda e: {"no_pooled_fit": (e["no_pooled_fit"][0], reference_draws(e["no_pooled_fit"][0], labelled=False))}),
+    "q11 mu_j by shape, without artist labels": ("test_hierarchical_artist_means_lie_between_their_songs_and_mu", lambda e: {"hierarchical_fit": (e["hierarchical_fit"][0], reference_draws(e["hierarchical_fit"][0], labelled=False))}),
+    "q13 xarray stack and sel": ("test_hierarchical_predictions_tell_a_new_artist_from_a_known_one", lambda e: {"hierarchical_two": cat.hierarchical_xarray(e["hierarchical_fit"][1], [NEW, "Beyoncé"]), "predict_hierarchical": cat.hierarchical_xarray}),
+    "q14 dashed hlines": ("test_the_hierarchical_plot_draws_the_dashed_line_near_58", lambda e: {"ax_hierarchical_all": cat.hier_intervals(line_style="hlines")(e["hierarchical_all"], e["artist_means"], e["complete_all"])}),
+    "q14 dotted axhline": ("test_the_hierarchical_plot_draws_the_dashed_line_near_58", lambda e: {"ax_hierarchical_all": cat.hier_intervals(line_style="dotted")(e["hierarchical_all"], e["artist_means"], e["complete_all"])}),
+}
+
+
+def test_every_autograded_question_has_a_public_check_beyond_types():
+    # The checks added to teach (bands and properties the activity prints), by question.
+    caught = [test for test, _ in MISTAKES.values()] + [t for _, t, _ in WRONG_FITS.values()]
+    teaching = {TESTS[test][0] for test in caught}
+    assert {"q3", "q5", "q6", "q7", "q9", "q11", "q13", "q14", "q15b", "q15d"} <= teaching
+
+
+@pytest.mark.parametrize("name", list(TESTS))
+def test_the_solution_passes_every_public_check(solution, name):
+    call(name, at_check(solution, name))
+
+
+@pytest.mark.parametrize("name", list(MISTAKES))
+def test_a_common_mistake_is_caught_before_submission(solution, name):
+    test, change = MISTAKES[name]
+    with pytest.raises(AssertionError) as caught:
+        call(test, at_check(solution, test, change))
+    assert "Look at" in str(caught.value)  # says where to look
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_correct_work_written_another_way_passes_the_public_checks(solution, name):
+    test, change = VARIANTS[name]
+    call(test, at_check(solution, test, change))
+
+
+def test_a_message_reports_the_student_s_number_and_the_activity_s():
+    plt.close("all")
+    env = run_master()["q3"]
+    _, idata = env["complete_pooled_fit"]
+    idata.posterior["sigma"] = idata.posterior["sigma"] ** 0.5
+    with pytest.raises(AssertionError, match=r"sigma is 4\.\d, far from the activity's 20\.7"):
+        call("test_complete_pooled_fit_is_near_what_the_activity_prints", env)
+    plt.close("all")
+
+
+# ---------------------------------------------------------------- real fits of wrong models
+
+def _short_fit(model):
+    with model:
+        return model, pymc.sample(draws=400, tune=400, chains=2, cores=1, random_seed=7,
+                                  nuts_sampler="nutpie", progressbar=False)
+
+
+def _no_pooled_coded_by_appearance():
+    codes, _ = pd.factorize(cat.SPOTIFY["artist"].astype(str))
+    with pymc.Model(coords={"artist": cat.ARTISTS}) as model:
+        mu_j = pymc.Normal("mu_j", 0.0, cat.PRIOR["artist_scale"].loc[cat.ARTISTS].to_numpy(),
+                           dims="artist")
+        sigma = pymc.Exponential("sigma", cat.PRIOR["sigma_rate"])
+        pymc.Normal("popularity", mu_j[codes], sigma, observed=cat.y)
+    return model
+
+
+def _hierarchical_without_pooling():
+    with pymc.Model(coords={"artist": cat.ARTISTS}) as model:
+        mu = pymc.Normal("mu", cat.PRIOR["mu_loc"], cat.PRIOR["mu_scale"])
+        sigma_y = pymc.Exponential("sigma_y", cat.PRIOR["sigma_rate"])
+        mu_j = pymc.Normal("mu_j", mu, 1000.0, dims="artist")
+        pymc.Normal("popularity", mu_j[cat.codes], sigma_y, observed=cat.y)
+    return model
+
+
+WRONG_FITS = {
+    "q3 sd used as a variance": ("complete_pooled_fit", "test_complete_pooled_fit_is_near_what_the_activity_prints", lambda: cat.complete_model(variance=True)),
+    "q3 artist means observed instead of songs": ("complete_pooled_fit", "test_complete_pooled_fit_is_near_what_the_activity_prints", lambda: cat.complete_model(observed=cat.ARTIST_MEANS["popularity"].to_numpy())),
+    "q7 songs coded by order of appearance": ("no_pooled_fit", "test_no_pooled_artist_means_are_near_what_the_activity_prints", _no_pooled_coded_by_appearance),
+    "q11 artist means centred on 0": ("hierarchical_fit", "test_hierarchical_artist_means_lie_between_their_songs_and_mu", lambda: cat.hierarchical_model("zero centre")),
+    "q11 an artist sd too wide to pool": ("hierarchical_fit", "test_hierarchical_artist_means_lie_between_their_songs_and_mu", _hierarchical_without_pooling),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(WRONG_FITS))
+def test_a_wrong_model_fitted_for_real_is_caught_before_submission(solution, name):
+    variable, test, build = WRONG_FITS[name]
+    with pytest.raises(AssertionError, match="Look at"):
+        call(test, at_check(solution, test, lambda end: {variable: _short_fit(build())}))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("offset", [None, "z"])
+def test_a_right_hierarchical_model_fitted_for_real_passes(solution, offset):
+    fit = _short_fit(cat.hierarchical_model(offset=offset))
+    test = "test_hierarchical_artist_means_lie_between_their_songs_and_mu"
+    call(test, at_check(solution, test, lambda end: {"hierarchical_fit": fit}))
