@@ -10,6 +10,8 @@ slow lane fits realistic wrong models for real.
 
 from __future__ import annotations
 
+import inspect
+
 import matplotlib
 import matplotlib.ticker
 
@@ -184,3 +186,11 @@ def test_a_right_hierarchical_model_fitted_for_real_passes(solution, offset):
     fit = _short_fit(cat.hierarchical_model(offset=offset))
     test = "test_hierarchical_artist_means_lie_between_their_songs_and_mu"
     call(test, at_check(solution, test, lambda end: {"hierarchical_fit": fit}))
+
+
+@pytest.mark.parametrize("name", list(TESTS))
+def test_an_unanswered_exercise_gets_a_message_not_a_traceback(name):
+    # The student's notebook before any work: every stub returns None.
+    function = TESTS[name][1]
+    with pytest.raises(AssertionError):
+        call(name, {p: None for p in inspect.signature(function).parameters})
