@@ -9,7 +9,19 @@ from pathlib import Path
 import click
 
 
-@click.group()
+#: Options spelled as Otter spells them (``otter run -a ZIP -o DIR``); --out stays an alias.
+AUTOGRADER = click.option(
+    "-a", "--autograder", type=click.Path(exists=True, path_type=Path), default=None,
+    help="Autograder zip (default: dist/autograder.zip).")
+
+
+def output(help_text: str, required: bool = False):
+    return click.option("-o", "--output", "--out", "out", type=click.Path(path_type=Path),
+                        default=None, required=required, help=help_text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="poolside", prog_name="poolside")
 def cli():
     """Build, check and grade the Spotify hierarchical-model assignment."""
 
@@ -34,8 +46,7 @@ def reference(as_json, refit, seed):
 
 
 @cli.command()
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder (default: dist/).")
+@output("Output folder (default: dist/).")
 @click.option("--no-check", is_flag=True,
               help="Skip running the solution against its own tests (faster, for drafts).")
 def build(out, no_check):
@@ -49,41 +60,53 @@ def build(out, no_check):
 
 @cli.command(name="run")
 @click.argument("submission", type=click.Path(exists=True, path_type=Path))
-@click.option("--autograder", type=click.Path(exists=True, path_type=Path), default=None,
-              help="Autograder zip (default: dist/autograder.zip).")
+@AUTOGRADER
 def run_(submission, autograder):
-    """Grade one submission with the built autograder (otter run) and print its scores."""
+    """Grade one submission (.ipynb or Otter export .zip) and print its scores.
+
+    Exits with 1 when the submission could not be graded (not a notebook of this assignment,
+    stopped, or failed), after saying why.
+    """
     from . import run as run_mod
 
     result = run_mod.main(submission, autograder=autograder)
+    if result["status"] != "graded":
+        click.echo(f"{submission}: not graded ({result['status']}): {result['reason']}", err=True)
+        sys.exit(1)
     click.echo(run_mod.format_scores(result))
-    sys.exit(0)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="Output folder for grades.csv, summary.png and per-submission results.")
-@click.option("--autograder", type=click.Path(exists=True, path_type=Path), default=None,
-              help="Autograder zip (default: dist/autograder.zip).")
-@click.option("--jobs", type=int, default=None, help="Submissions at once (default: cores).")
+@output("Output folder for grades.csv, summary.png and per-submission results.", required=True)
+@AUTOGRADER
+@click.option("-j", "--jobs", type=int, default=None, help="Submissions at once (default: cores).")
 @click.option("--timeout", type=float, default=900, show_default=True,
               help="Seconds one submission may take before it is stopped.")
 @click.option("--cell-timeout", type=int, default=300, show_default=True,
               help="Seconds one cell may run before it is interrupted (grading goes on).")
 def grade(paths, out, autograder, jobs, timeout, cell_timeout):
-    """Grade .ipynb and Otter export .zip submissions (files or folders) in parallel."""
+    """Grade .ipynb and Otter export .zip submissions (files or folders) in parallel.
+
+    Exits with 2 when no submission was found, and with 1 when none could be graded.
+    """
     from . import grade as grade_mod
+    from . import intake
     from . import paths as project
 
-    grade_mod.main(list(paths), out, autograder or project.DIST / "autograder.zip", jobs=jobs,
-                   timeout=timeout, cell_timeout=cell_timeout)
+    if not intake.discover(list(paths)):
+        click.echo("nothing to grade: no file in " + ", ".join(map(str, paths)), err=True)
+        sys.exit(2)
+    table = grade_mod.main(list(paths), out, autograder or project.DIST / "autograder.zip",
+                           jobs=jobs, timeout=timeout, cell_timeout=cell_timeout)
+    if not (table["status"] == "graded").any():
+        click.echo("no submission could be graded: see the reasons in grades.csv", err=True)
+        sys.exit(1)
 
 
 @cli.command()
 @click.argument("submission", type=click.Path(exists=True, path_type=Path))
-@click.option("--autograder", type=click.Path(exists=True, path_type=Path), default=None,
-              help="Autograder zip (default: dist/autograder.zip).")
+@AUTOGRADER
 @click.option("--keep", type=click.Path(path_type=Path), default=None,
               help="Keep the Gradescope-shaped tree in this folder.")
 def gradescope(submission, autograder, keep):
@@ -107,8 +130,7 @@ def gradescope(submission, autograder, keep):
 
 
 @cli.command()
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder (default: dist/).")
+@output("Output folder (default: dist/).")
 def demo(out):
     """Build dist/, then grade the example submissions and print the table."""
     from . import demo as demo_mod

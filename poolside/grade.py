@@ -30,6 +30,7 @@ import pandas as pd
 from autograder.sandbox import choose
 
 from .intake import Submission, assignment_name, discover, prepare
+from .progress import Progress
 
 __all__ = ["main", "STATUSES", "question_points", "GRADING_ENV", "grading_environment",
            "default_cache", "warm_cache"]
@@ -256,17 +257,10 @@ def write_summary_plot(table: pd.DataFrame, points: dict[str, float], out: Path)
     return out / "summary.png"
 
 
-class _Progress:
-    def __init__(self, total: int, echo: Callable[[str], None]):
-        self.total, self.done, self.failures, self.echo = total, 0, 0, echo
-
-    def update(self, running: int, record: dict | None = None) -> None:
-        if record is not None:
-            self.done += 1
-            self.failures += record["status"] != "graded"
-        bar = "#" * int(30 * self.done / max(self.total, 1))
-        self.echo(f"\r[{bar:<30}] {self.done}/{self.total} done, {running} running, "
-                  f"{self.failures} not graded")
+def _gradable(submission: Submission, expected_name: str | None) -> bool:
+    """Whether ``submission`` holds a notebook of this assignment (so warming pays off)."""
+    with tempfile.TemporaryDirectory(prefix="poolside-intake-") as tmp:
+        return prepare(submission, Path(tmp), expected_name)[0] is not None
 
 
 def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: float = 900,
@@ -291,6 +285,7 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     cache : Path, optional
         Compile cache, warmed once before the workers start; :func:`default_cache` if None.
     """
+    lines_to = echo  # None: a bar on a terminal, plain lines otherwise
     echo = echo or (lambda text: print(text, end="", file=sys.stderr, flush=True))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -315,14 +310,12 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     scratch = Path(tempfile.mkdtemp(prefix="poolside-autograder-"))
     files = unpack(autograder, scratch)
     box = choose()
-    if todo:
+    if any(_gradable(sub, expected_name) for sub, _ in todo):
         echo(f"warming the compile cache in {cache}\n")
         warm_cache(cache, echo, files)
         if box.kind == "none":
             echo(f"warning: {box.reason}; submissions are graded unsandboxed and each row "
                  "says so\n")
-    progress = _Progress(len(submissions), echo)
-    progress.done = len(records)
     running: dict[str, subprocess.Popen] = {}
     lock = threading.Lock()
     stopping = threading.Event()
@@ -331,21 +324,21 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         futures = {pool.submit(grade_one, sub, files, out, key, expected_name, timeout,
                                cell_timeout, running, lock, stopping, env, box.kind, cache): sub
                    for sub, key in todo}
-        progress.update(0)
-        for future in as_completed(futures):
-            record = future.result()
-            if record is None:
-                continue
-            records[record["name"]] = record
-            with lock:
-                progress.update(len(running), record)
+        with Progress(len(submissions), done=len(records), echo=lines_to) as progress:
+            for future in as_completed(futures):
+                record = future.result()
+                if record is None:
+                    continue
+                records[record["name"]] = record
+                with lock:
+                    progress.finished(record, len(running))
     except KeyboardInterrupt:
         stopping.set()
         pool.shutdown(wait=False, cancel_futures=True)
         with lock:
             for proc in running.values():
                 _kill_group(proc)
-        echo("\ninterrupted: finished results are kept; run the same command to resume\n")
+        echo("interrupted: finished results are kept; run the same command to resume\n")
         raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -354,7 +347,7 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         table = write_table(ordered, points, out)
         if len(table):
             write_summary_plot(table, points, out)
-    echo("\n" + summary_text(table, points) + "\n")
+    echo(summary_text(table, points) + "\n")
     return table
 
 
