@@ -4,6 +4,7 @@ import json
 import zipfile
 
 import nbformat
+import pytest
 
 from poolside.examples import EXPECTED
 
@@ -62,6 +63,7 @@ def test_build_writes_every_example_submission(built):
     assert {p.name for p in built["examples"].iterdir()} == set(EXPECTED)
 
 
+@pytest.mark.slow
 def test_build_solution_gets_full_marks_with_plain_otter_run(built, tmp_path):
     import subprocess
     import sys

@@ -21,15 +21,18 @@ def small_fit(spotify):
     return model, _sample(model, seed=3)
 
 
+@pytest.mark.slow
 def test_check_provenance_accepts_a_real_fit(small_fit):
     check_provenance(small_fit[1], small_fit[0], "complete pooled model")
 
 
+@pytest.mark.slow
 def test_check_provenance_accepts_pymcs_own_nuts(spotify):
     model = complete_pooled(spotify).model
     check_provenance(_sample(model, seed=4, draws=100, sampler="pymc"), model, "model")
 
 
+@pytest.mark.slow
 def test_check_provenance_rejects_a_fabricated_inferencedata(small_fit):
     rng = np.random.default_rng(0)
     fake = az.from_dict({"posterior": {"mu": rng.normal(58.4, 1.11, (4, 5000)),
@@ -38,6 +41,7 @@ def test_check_provenance_rejects_a_fabricated_inferencedata(small_fit):
         check_provenance(fake, small_fit[0], "complete pooled model")
 
 
+@pytest.mark.slow
 def test_check_provenance_rejects_fabricated_sampler_statistics(small_fit):
     fake = small_fit[1].copy()
     fake.sample_stats["logp"] = fake.sample_stats["logp"] + 1.0
@@ -45,6 +49,7 @@ def test_check_provenance_rejects_fabricated_sampler_statistics(small_fit):
         check_provenance(fake, small_fit[0], "complete pooled model")
 
 
+@pytest.mark.slow
 def test_check_provenance_rejects_a_fit_of_another_model(spotify, small_fit):
     other = _complete(spotify, mu_scale=10.0)
     with pytest.raises(GradingError, match="does not come from sampling"):
@@ -73,6 +78,7 @@ def test_check_summaries_fails_sigma_used_as_a_variance(spotify, references, art
         check_summaries(idata, references["complete_pooled"], [], "complete pooled model")
 
 
+@pytest.mark.slow
 def test_check_summaries_asks_for_more_draws_when_ess_is_tiny(small_fit, references):
     tiny = small_fit[1].sel(draw=slice(0, 20))
     with pytest.raises(GradingError, match="too few effective draws"):

@@ -2,9 +2,12 @@
 
 import zipfile
 
+import pytest
+
 from poolside import gradescope
 
 
+@pytest.mark.slow
 def test_gradescope_run_writes_results_that_follow_the_specification(built, tmp_path):
     report = gradescope.main(built["student"] / built["solution"].name, built["autograder"],
                              tmp_path)
