@@ -21,6 +21,7 @@ import pytest
 
 from assignment.activity import load_spotify, prior_constants
 from autograder import registry
+from autograder.questions import QUESTION_OF
 from autograder.feedback import GradingError
 from poolside import paths
 
@@ -297,6 +298,7 @@ MISTAKES = {
     "q2 only the first 100 songs": ("q2_plot_popularity", {"plot_popularity": hist_first_100}),
     "q2 no axis label": ("q2_plot_popularity", {"plot_popularity": hist_unlabelled}),
     "q10 songs instead of artist means": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(SPOTIFY)}),
+    "q10 half of the artists": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(m.head(22))}),
     "q14 dashed line at the mean of artist means": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(level_of=lambda c: float(ARTIST_MEANS["popularity"].mean()))}),
     "q14 no dashed line": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(level_of=None)}),
     "q15b shrinkage with the wrong sign": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a, sign=-1)}),
@@ -326,6 +328,9 @@ VARIANTS = {
     "q2 density": ("q2_plot_popularity", {"plot_popularity": lambda s: hist(s, density=True)}),
     "q2 rwidth 0.9": ("q2_plot_popularity", {"plot_popularity": lambda s: hist(s, rwidth=0.9)}),
     "q2 pandas": ("q2_plot_popularity", {"plot_popularity": hist_pandas}),
+    "q10 density of artist means": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(m, density=True)}),
+    "q10 step outline of artist means": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(m, histtype="step")}),
+    "q10 density, bars at 0.9 of their bins": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(m, density=True, rwidth=0.9)}),
     "q6 horizontal boxplot": ("q6_plot_by_artist", {"plot_popularity_by_artist": by_artist}),
     "q6 vertical boxplot": ("q6_plot_by_artist", {"plot_popularity_by_artist": lambda s: by_artist(s, orientation="vertical")}),
     "q6 violins": ("q6_plot_by_artist", {"plot_popularity_by_artist": lambda s: by_artist(s, kind="violin")}),
@@ -402,3 +407,56 @@ def test_a_non_centred_model_with_the_wrong_artist_sd_is_sent_to_how_the_means_a
     check, env = MISTAKES["q11 non-centred with tau alone as the artist sd"]
     with pytest.raises(GradingError, match="non-centred"):
         _run(check, env)
+
+
+# ---------------------------------------------------------------- the whole registry at once
+
+#: Judged on a real fit only (provenance), so left out where the posterior is a stand-in.
+_FIT_CASES = {c.name for c in registry.CASES if "posterior comes from" in c.name}
+
+
+@pytest.fixture(scope="module")
+def solution_env():
+    import contextlib
+    import io
+
+    from poolside.solution import run_master
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        env = run_master()["end"]
+    yield env
+    plt.close("all")
+
+
+def _questions_lost(env) -> set[str]:
+    lost = set()
+    for c in registry.CASES:
+        if c.name in _FIT_CASES:
+            continue
+        try:
+            registry.check(c.name, env)
+        except GradingError:
+            lost.add(c.question)
+    return lost
+
+
+def _in_notebook(check, env) -> tuple[dict, str]:
+    """The notebook variables an entry changes, and the question it belongs to."""
+    if check.startswith("check_model:"):
+        kind = check.split(":")[1]
+        return {f"{kind}_fit": (env(), None)}, QUESTION_OF[kind]
+    return env, registry.case(CASE[check]).question
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(MISTAKES))
+def test_a_mistake_costs_its_own_question_and_nothing_else(solution_env, name):
+    change, question = _in_notebook(*MISTAKES[name])
+    assert _questions_lost({**solution_env, **change}) == {question}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_a_variant_in_the_whole_notebook_loses_nothing(solution_env, name):
+    change, _ = _in_notebook(*VARIANTS[name])
+    assert _questions_lost({**solution_env, **change}) == set()

@@ -94,6 +94,12 @@ def _call(entry: dict, env: dict, inputs: dict) -> dict:
         return {"outcome": "missing"}
     args = [_argument(a, inputs) for a in entry.get("args", [])]
     kwargs = {k: _argument(v, inputs) for k, v in entry.get("kwargs", {}).items()}
+    if entry.get("returns") == "axes":
+        # A plotting function may draw on the current figure (pandas' .plot does): start it
+        # on an empty one, whatever the notebook's backend left open.
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
     started = time.perf_counter()
     try:
         with _time_limit(CALL_SECONDS):
