@@ -13,12 +13,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 from . import master, paths, student_env
 from .examples import write_examples
-from .grade import grading_environment
+from .otter_zip import tune_entry_point
 from .run import main as run_submission
 
 __all__ = ["main", "stage"]
@@ -48,47 +47,6 @@ def stage(workdir: Path) -> Path:
     for name in ("__init__.py", "models.py", "reference.json"):
         shutil.copy(paths.SOLUTIONS / name, workdir / "solutions" / name)
     return workdir / paths.MASTER.name
-
-
-#: Where the Gradescope image keeps its compile cache (autograder/cache.py).
-GRADESCOPE_CACHE = "/autograder/cache"
-_FILES = "/autograder/source/files"
-#: Appended to setup.sh, run once when Gradescope builds the image: compile the reference
-#: models, make the unprivileged user the student's side runs as, and make what it must not
-#: read root-only (autograder/sandbox.py).
-SETUP = f"""
-# Compile the reference models into the image (autograder/cache.py)
-cd {_FILES} && mamba run -n otter-env python -m autograder.cache warm {GRADESCOPE_CACHE} spotify.csv
-
-# The student's notebook runs as this user (autograder/sandbox.py); bubblewrap is used
-# instead where the container allows namespaces.
-apt-get install -y bubblewrap || true
-id -u poolside-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin poolside-student
-chmod 700 /autograder/source {GRADESCOPE_CACHE}
-chmod o+x /root
-"""
-#: Replaces Otter's grading command in run_autograder: the one grading path.
-RUNNER = "python -m autograder.runner --gradescope /autograder"
-
-
-def tune_entry_point(zip_path: Path) -> None:
-    """Adjust the zip's scripts: ``setup.sh`` gains :data:`SETUP`, and ``run_autograder``
-    exports :func:`grading_environment` and runs :data:`RUNNER` where Otter's command was."""
-    exports = " ".join(f"{k}={v}" for k, v in grading_environment(GRADESCOPE_CACHE).items())
-    with zipfile.ZipFile(zip_path) as source:
-        entries = [(info, source.read(info)) for info in source.infolist()]
-    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in entries:
-            if info.filename == "run_autograder":
-                text = data.decode()
-                marker = "python /autograder/source/run_otter.py"
-                if marker not in text:
-                    raise RuntimeError("unexpected run_autograder from Otter; cannot tune it")
-                text = text.replace(marker, f"export {exports} PYTHONPATH={_FILES}\n{RUNNER}")
-                data = text.encode()
-            elif info.filename == "setup.sh":
-                data = (data.decode().rstrip("\n") + "\n" + SETUP).encode()
-            target.writestr(info, data)
 
 
 def main(out: Path | None = None, check: bool = True) -> dict[str, Path]:

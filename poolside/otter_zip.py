@@ -1,0 +1,59 @@
+"""The one place Otter's output is adjusted: the Gradescope entry point of ``autograder.zip``.
+
+Otter has no hook for replacing what ``run_autograder`` runs (its plugins run inside Otter's own
+grading, which executes the notebook unsandboxed), so the build edits the two scripts Otter
+renders: ``setup.sh`` gains :data:`SETUP`, and ``run_autograder`` runs :data:`RUNNER` in place of
+Otter's ``run_otter.py``. :data:`OTTER_COMMAND` is the line replaced; ``tests/test_otter_zip.py``
+reads it from the installed Otter's template and fails if Otter ever renders it differently.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from .grade import grading_environment
+
+__all__ = ["tune_entry_point", "SETUP", "RUNNER", "OTTER_COMMAND", "GRADESCOPE_CACHE"]
+
+#: Where the Gradescope image keeps its compile cache (autograder/cache.py).
+GRADESCOPE_CACHE = "/autograder/cache"
+_FILES = "/autograder/source/files"
+#: Appended to setup.sh, run once when Gradescope builds the image: compile the reference
+#: models, make the unprivileged user the student's side runs as, and make what it must not
+#: read root-only (autograder/sandbox.py).
+SETUP = f"""
+# Compile the reference models into the image (autograder/cache.py)
+cd {_FILES} && mamba run -n otter-env python -m autograder.cache warm {GRADESCOPE_CACHE} spotify.csv
+
+# The student's notebook runs as this user (autograder/sandbox.py); bubblewrap is used
+# instead where the container allows namespaces.
+apt-get install -y bubblewrap || true
+id -u poolside-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin poolside-student
+chmod 700 /autograder/source {GRADESCOPE_CACHE}
+chmod o+x /root
+"""
+#: Otter's grading command in its run_autograder template, as rendered for Gradescope.
+OTTER_COMMAND = "python /autograder/source/run_otter.py"
+#: Replaces OTTER_COMMAND: the one grading path.
+RUNNER = "python -m autograder.runner --gradescope /autograder"
+
+
+def tune_entry_point(zip_path: Path) -> None:
+    """Adjust the zip's scripts: ``setup.sh`` gains :data:`SETUP`, and ``run_autograder``
+    exports :func:`grading_environment` and runs :data:`RUNNER` where Otter's command was."""
+    exports = " ".join(f"{k}={v}" for k, v in grading_environment(GRADESCOPE_CACHE).items())
+    with zipfile.ZipFile(zip_path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            if info.filename == "run_autograder":
+                text = data.decode()
+                if OTTER_COMMAND not in text:
+                    raise RuntimeError("unexpected run_autograder from Otter; cannot tune it")
+                text = text.replace(OTTER_COMMAND,
+                                    f"export {exports} PYTHONPATH={_FILES}\n{RUNNER}")
+                data = text.encode()
+            elif info.filename == "setup.sh":
+                data = (data.decode().rstrip("\n") + "\n" + SETUP).encode()
+            target.writestr(info, data)
