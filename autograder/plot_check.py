@@ -137,8 +137,9 @@ def dashed_horizontal_levels(ax: Shown) -> list[float]:
 
 def histogram_bins(ax: Shown) -> list[tuple[float, float, float]]:
     """Histogram bins as ``(left, right, height)``, however they were drawn: filled bars
-    (``hist``, ``bar``, any ``rwidth``) or outlines (``histtype="step"``, ``stairs``), read as
-    the horizontal top edges of every patch."""
+    (``hist``, ``bar``, any ``rwidth``), outlines (``histtype="step"``, ``stairs``) or a
+    staircase line (``drawstyle="steps-post"``, as ArviZ draws them), read as the horizontal
+    top edges of every patch and staircase."""
     bins = []
     for patch in ax.patches:
         if patch.rect is not None:
@@ -146,11 +147,19 @@ def histogram_bins(ax: Shown) -> list[tuple[float, float, float]]:
             if height > 0:
                 bins.append((x, x + width, height))
             continue
-        v = patch.vertices
-        for (x0, y0), (x1, y1) in zip(v[:-1], v[1:]):
-            if np.isclose(y0, y1) and y0 > 0 and x1 != x0:
-                bins.append((min(x0, x1), max(x0, x1), y0))
+        bins.extend(_top_edges(patch.vertices))
+    for line in ax.lines:  # a staircase line (drawstyle "steps-*") outlines bins too
+        v = line.xy
+        steps = np.diff(v, axis=0)
+        if line.linestyle not in NONE and len(v) >= 4 \
+                and np.all(np.isclose(steps[:, 0], 0) | np.isclose(steps[:, 1], 0)):
+            bins.extend(_top_edges(v))
     return sorted(bins)
+
+
+def _top_edges(v: np.ndarray) -> list[tuple[float, float, float]]:
+    return [(min(x0, x1), max(x0, x1), y0) for (x0, y0), (x1, y1) in zip(v[:-1], v[1:])
+            if np.isclose(y0, y1) and y0 > 0 and x1 != x0]
 
 
 def interval_segments(ax: Shown) -> list[tuple[float, float, float]]:

@@ -117,6 +117,19 @@ def hist_pandas(spotify):
     return ax
 
 
+def arviz_dist(kind, column="popularity"):
+    """Correct, drawn by ArviZ: ``plot_dist`` of the column, its Axes returned."""
+    def plot(data):
+        import arviz as az
+
+        posterior = {"posterior": {column: data[column].to_numpy()[None, :]}}
+        collection = az.plot_dist(az.from_dict(posterior), kind=kind, backend="matplotlib")
+        ax = collection.viz["plot"][column].item()
+        ax.set_xlabel("popularity")
+        return ax
+    return plot
+
+
 def hist_first_100(spotify):
     return hist(spotify.head(100))
 
@@ -328,6 +341,9 @@ VARIANTS = {
     "q2 density": ("q2_plot_popularity", {"plot_popularity": lambda s: hist(s, density=True)}),
     "q2 rwidth 0.9": ("q2_plot_popularity", {"plot_popularity": lambda s: hist(s, rwidth=0.9)}),
     "q2 pandas": ("q2_plot_popularity", {"plot_popularity": hist_pandas}),
+    "q2 ArviZ histogram": ("q2_plot_popularity", {"plot_popularity": arviz_dist("hist")}),
+    "q2 ArviZ density": ("q2_plot_popularity", {"plot_popularity": arviz_dist("kde")}),
+    "q10 ArviZ histogram": ("q10_plot_artist_means", {"plot_artist_means": arviz_dist("hist")}),
     "q10 density of artist means": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(m, density=True)}),
     "q10 step outline of artist means": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(m, histtype="step")}),
     "q10 density, bars at 0.9 of their bins": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(m, density=True, rwidth=0.9)}),

@@ -37,7 +37,8 @@ def axes(ax) -> dict:
     if legend is not None:
         shown["legend"] = [str(t.get_text()) for t in legend.get_texts()]
     for line in ax.get_lines():
-        shown["lines"].append({"xy": _xy(line.get_xydata()),
+        # The path as drawn: a "steps" drawstyle (ArviZ's histograms) becomes its staircase.
+        shown["lines"].append({"xy": _xy(line.get_path().vertices),
                                "linestyle": str(line.get_linestyle()),
                                "marker": str(line.get_marker())})
     for patch in ax.patches:
