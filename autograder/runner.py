@@ -30,6 +30,7 @@ from pathlib import Path
 import nbformat
 
 from . import registry
+from .limits import CELL_TIMEOUT, TIMEOUT
 from .context import Grading
 from .sandbox import Sandbox, choose
 from .sandboxed import wire
@@ -44,9 +45,6 @@ SUPPORT = ("activity.py", "versions.py", "submit.py", "spotify.csv")
 PLACES = (FILES, FILES / "assignment", FILES / "data")
 #: The name the notebook is saved under: its first cell opens it by name.
 NOTEBOOK = "hierarchical.ipynb"
-#: Seconds a cell may run before it is interrupted; seconds for the whole student side.
-CELL_TIMEOUT = 300
-TIMEOUT = 900
 #: Characters of one output kept in the stored executed notebook.
 MAX_OUTPUT = 20_000
 

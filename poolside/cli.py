@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from autograder.limits import CELL_TIMEOUT, TIMEOUT
+
 
 #: Options spelled as Otter spells them (``otter run -a ZIP -o DIR``); --out stays an alias.
 AUTOGRADER = click.option(
@@ -29,12 +31,15 @@ def cli():
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the summaries as JSON.")
 @click.option("--refit", is_flag=True, help="Sample the reference models again and store them.")
-@click.option("--seed", type=int, default=84735, show_default=True, help="Seed for --refit.")
+@click.option("--seed", type=int, default=None,
+              help="Seed for --refit (default: the activity's, as in solutions/models.py).")
 def reference(as_json, refit, seed):
     """Show (or regenerate) the stored reference posterior summaries."""
     from . import reference as ref
 
-    summaries = ref.main(refit=refit, random_seed=seed)
+    from solutions.models import SAMPLING
+
+    summaries = ref.main(refit=refit, random_seed=SAMPLING["random_seed"] if seed is None else seed)
     if as_json:
         click.echo(json.dumps(summaries, indent=1, ensure_ascii=False))
         return
@@ -81,9 +86,9 @@ def run_(submission, autograder):
 @output("Output folder for grades.csv, summary.png and per-submission results.", required=True)
 @AUTOGRADER
 @click.option("-j", "--jobs", type=int, default=None, help="Submissions at once (default: cores).")
-@click.option("--timeout", type=float, default=900, show_default=True,
+@click.option("--timeout", type=float, default=TIMEOUT, show_default=True,
               help="Seconds one submission may take before it is stopped.")
-@click.option("--cell-timeout", type=int, default=300, show_default=True,
+@click.option("--cell-timeout", type=int, default=CELL_TIMEOUT, show_default=True,
               help="Seconds one cell may run before it is interrupted (grading goes on).")
 def grade(paths, out, autograder, jobs, timeout, cell_timeout):
     """Grade .ipynb and Otter export .zip submissions (files or folders) in parallel.

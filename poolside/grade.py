@@ -27,6 +27,7 @@ from typing import Callable
 
 import pandas as pd
 
+from autograder.limits import CELL_TIMEOUT, TIMEOUT
 from autograder.sandbox import choose
 
 from .intake import Submission, assignment_name, discover, prepare
@@ -263,8 +264,8 @@ def _gradable(submission: Submission, expected_name: str | None) -> bool:
         return prepare(submission, Path(tmp), expected_name)[0] is not None
 
 
-def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: float = 900,
-         cell_timeout: int = 300, echo: Callable[[str], None] | None = None,
+def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: float = TIMEOUT,
+         cell_timeout: int = CELL_TIMEOUT, echo: Callable[[str], None] | None = None,
          cache: Path | None = None) -> pd.DataFrame:
     """Grade every submission under ``paths`` into ``out``; return the grades table.
 

@@ -19,6 +19,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from autograder.limits import TIMEOUT
+
 __all__ = ["make_tree", "run_entry_point", "validate_results", "check_environment", "main"]
 
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
@@ -72,7 +74,7 @@ def entry_point_commands(root: Path) -> list[list[str]]:
     return commands
 
 
-def run_entry_point(root: Path, timeout: float = 900, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_entry_point(root: Path, timeout: float = TIMEOUT, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the zip's entry point in ``root``; return the last command's completed process."""
     import os
 

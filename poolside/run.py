@@ -5,12 +5,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from autograder.limits import TIMEOUT
+
 from . import grade, paths
 
 __all__ = ["main", "format_scores"]
 
 
-def main(submission: Path, autograder: Path | None = None, timeout: float = 900) -> dict:
+def main(submission: Path, autograder: Path | None = None, timeout: float = TIMEOUT) -> dict:
     """Grade ``submission`` and return its scores.
 
     Returns

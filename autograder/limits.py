@@ -1,0 +1,10 @@
+"""How long a submission may run: the one place these limits are set.
+
+Gradescope (through ``POOLSIDE_CELL_TIMEOUT``/``POOLSIDE_TIMEOUT``), ``poolside grade`` and
+``poolside run`` all default to these.
+"""
+
+#: Seconds a notebook cell may run before it is interrupted (grading goes on without it).
+CELL_TIMEOUT = 300
+#: Seconds the student's side may take in all before it is stopped.
+TIMEOUT = 900
