@@ -62,6 +62,24 @@ def _default_ticks(ax):
     return ax
 
 
+def _hierarchical_without_song_noise(idata, artists, random_seed=0):
+    rng = np.random.default_rng(random_seed)
+    mu, sigma_mu, mu_j = (cat._flat(idata, k) for k in ("mu", "sigma_mu", "mu_j"))
+    names = [str(a) for a in idata.posterior["mu_j"].coords["artist"].values]
+    return pd.DataFrame({a: mu_j[:, names.index(a)] if a in names else rng.normal(mu, sigma_mu)
+                         for a in artists})
+
+
+def _predictions_from_a_wrong_fit(env):
+    """The solution's own predict_no_pooled, on a fit whose artist means are shifted by one:
+    correct prediction code must not be blamed for exercise 7."""
+    model, idata = env["no_pooled_fit"]
+    wrong = idata.copy()
+    wrong["posterior"]["mu_j"] = idata.posterior["mu_j"].roll(artist=1, roll_coords=False)
+    return {"no_pooled_fit": (model, wrong),
+            "no_pooled_all": env["predict_no_pooled"](wrong, cat.ARTISTS)}
+
+
 def _weights_reversed(env):
     weights = env["weights"].copy()
     weights["weight"] = 1 - weights["weight"]
@@ -76,6 +94,9 @@ MISTAKES = {
     "q6 boxplot without artist labels": ("test_the_by_artist_plot_names_every_artist", lambda e: {"ax_by_artist": cat.by_artist(e["spotify"], labels=False)}),
     "q9 the neighbouring artist's mean": ("test_no_pooled_predictions_centre_on_each_artist_s_songs", lambda e: {"no_pooled_all": cat.no_pooled(e["no_pooled_fit"][1], cat.ARTISTS, shift=1)}),
     "q9 artist means without song noise": ("test_no_pooled_predictions_centre_on_each_artist_s_songs", lambda e: {"no_pooled_all": pd.DataFrame(cat._flat(e["no_pooled_fit"][1], "mu_j"), columns=cat.ARTISTS)}),
+    "q3 the songs' popularity not observed": ("test_complete_pooled_fit_is_a_model_and_a_posterior", lambda e: {"complete_pooled_fit": (cat.complete_model(observed=None), e["complete_pooled_fit"][1])}),
+    "q13 predictions without song noise": ("test_hierarchical_predictions_tell_a_new_artist_from_a_known_one", lambda e: {"hierarchical_two": _hierarchical_without_song_noise(e["hierarchical_fit"][1], [NEW, "Beyoncé"])}),
+    "q13 a new artist without the artist layer": ("test_hierarchical_predictions_tell_a_new_artist_from_a_known_one", lambda e: {"hierarchical_two": cat.hierarchical(e["hierarchical_fit"][1], [NEW, "Beyoncé"], mistake="no artist layer")}),
     "q13 known artists drawn from the population": ("test_hierarchical_predictions_tell_a_new_artist_from_a_known_one", lambda e: {"predict_hierarchical": lambda i, a, random_seed=0: cat.hierarchical(i, a, random_seed, mistake="population for all")}),
     "q14 dashed line at the mean of artist means": ("test_the_hierarchical_plot_draws_the_dashed_line_near_58", lambda e: {"ax_hierarchical_all": cat.hier_intervals(level_of=lambda c: float(cat.ARTIST_MEANS["popularity"].mean()))(e["hierarchical_all"], e["artist_means"], e["complete_all"])}),
     "q14 no dashed line": ("test_the_hierarchical_plot_draws_the_dashed_line_near_58", lambda e: {"ax_hierarchical_all": cat.hier_intervals(level_of=None)(e["hierarchical_all"], e["artist_means"], e["complete_all"])}),
@@ -92,6 +113,7 @@ VARIANTS = {
     "q6 violins": ("test_the_by_artist_plot_names_every_artist", lambda e: {"ax_by_artist": cat.by_artist(e["spotify"], kind="violin")}),
     "q6 strip of songs": ("test_the_by_artist_plot_names_every_artist", lambda e: {"ax_by_artist": cat.by_artist(e["spotify"], kind="strip")}),
     "q7 mu_j by shape, without artist labels": ("test_no_pooled_artist_means_are_near_what_the_activity_prints", lambda e: {"no_pooled_fit": (e["no_pooled_fit"][0], reference_draws(e["no_pooled_fit"][0], labelled=False))}),
+    "q9 right predictions from a wrong fit": ("test_no_pooled_predictions_centre_on_each_artist_s_songs", _predictions_from_a_wrong_fit),
     "q9 with an unlabelled posterior": ("test_no_pooled_predictions_centre_on_each_artist_s_songs", lambda e: {"no_pooled_fit": (e["no_pooled_fit"][0], reference_draws(e["no_pooled_fit"][0], labelled=False))}),
     "q11 mu_j by shape, without artist labels": ("test_hierarchical_artist_means_lie_between_their_songs_and_mu", lambda e: {"hierarchical_fit": (e["hierarchical_fit"][0], reference_draws(e["hierarchical_fit"][0], labelled=False))}),
     "q13 xarray stack and sel": ("test_hierarchical_predictions_tell_a_new_artist_from_a_known_one", lambda e: {"hierarchical_two": cat.hierarchical_xarray(e["hierarchical_fit"][1], [NEW, "Beyoncé"]), "predict_hierarchical": cat.hierarchical_xarray}),
