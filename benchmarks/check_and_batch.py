@@ -62,7 +62,10 @@ def batch(n: int) -> dict[int, float]:
         (tmp / "in").mkdir()
         for i in range(n):
             shutil.copy(DIST / "solution" / "hierarchical.ipynb", tmp / "in" / f"s{i}.ipynb")
-        grade.warm_cache(grade.default_cache(), print)
+        # Warmed before either batch, so neither pays for the first compile.
+        grade.warm_cache(grade.default_cache(), print,
+                         grade.unpack(DIST / "autograder.zip", tmp / "files"),
+                         grade.cache_stamp(DIST / "autograder.zip"))
         rates = {}
         for jobs in (1, 2):
             start = time.perf_counter()

@@ -100,8 +100,10 @@ def measure(python: str, dist: Path, cache: Path) -> dict[str, float]:
         # CPU per process, last seen: a sandbox's processes live in their own PID namespace
         # and are not all reaped up to us, so getrusage alone undercounts them.
         seen: dict[tuple[int, float], float] = {}
+        at_peak: dict[str, float] = {}
         while proc.poll() is None:
             pss = rss = 0
+            shares: dict[str, float] = {}
             try:
                 family = [proc, *proc.children(recursive=True)]
             except psutil.NoSuchProcess:
@@ -112,8 +114,12 @@ def measure(python: str, dist: Path, cache: Path) -> dict[str, float]:
                     pss, rss = pss + info.pss, rss + info.rss
                     times = p.cpu_times()
                     seen[p.pid, p.create_time()] = times.user + times.system
+                    role = _role(p.cmdline())
+                    shares[role] = shares.get(role, 0) + info.pss / 2**20
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     pass
+            if pss > peak_pss:
+                at_peak = shares
             peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
             time.sleep(0.1)
         wall = time.perf_counter() - start
@@ -128,7 +134,18 @@ def measure(python: str, dist: Path, cache: Path) -> dict[str, float]:
     # misses at most the last 0.1 s of each process.
     cpu = max(reaped, sum(seen.values()))
     return {"cpu_s": cpu, "wall_s": wall, "peak_pss_mb": peak_pss / 2**20,
-            "peak_rss_mb": peak_rss / 2**20, "score": score}
+            "peak_rss_mb": peak_rss / 2**20, "score": score, "at_peak": at_peak}
+
+
+def _role(cmdline: list[str]) -> str:
+    """Which part of grading a process is, from its command line."""
+    text = " ".join(cmdline)
+    for marker, role in (("ipykernel", "kernel"), ("sandboxed.execute", "notebook runner"),
+                         ("autograder.runner", "grader"), ("otter", "otter"),
+                         ("bwrap", "sandbox"), ("setpriv", "sandbox"), ("taskset", "taskset")):
+        if marker in text:
+            return role
+    return text[:40] or "?"
 
 
 def main() -> None:
@@ -158,16 +175,18 @@ def main() -> None:
                     cache = warm_caches[name] if mode == "warm" else scratch / f"{name}-cold-{run}"
                     r = measure(python, dist, cache)
                     results[name, mode].append(r)
+                    parts = ", ".join(f"{k} {v:.0f}" for k, v in
+                                      sorted(r["at_peak"].items(), key=lambda kv: -kv[1]))
                     print(f"run {run + 1} {name:>6} {mode}: cpu {r['cpu_s']:5.1f} s, wall "
-                          f"{r['wall_s']:5.1f} s, peak PSS {r['peak_pss_mb']:4.0f} MB, RSS "
-                          f"{r['peak_rss_mb']:4.0f} MB, score {r['score']:g}", flush=True)
+                          f"{r['wall_s']:5.1f} s, peak PSS {r['peak_pss_mb']:4.0f} MB ({parts}), "
+                          f"RSS {r['peak_rss_mb']:4.0f} MB, score {r['score']:g}", flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"\nmedians of {args.runs} runs, one core:")
     print(f"{'stack':>8} {'cache':>5} {'CPU s':>7} {'wall s':>7} {'PSS MB':>7} {'RSS MB':>7} "
           f"{'score':>6}")
     for (name, mode), runs in results.items():
-        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "at_peak"}
         print(f"{name:>8} {mode:>5} {med['cpu_s']:7.1f} {med['wall_s']:7.1f} "
               f"{med['peak_pss_mb']:7.0f} {med['peak_rss_mb']:7.0f} {med['score']:6g}")
 

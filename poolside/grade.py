@@ -34,7 +34,7 @@ from .intake import Submission, assignment_name, discover, prepare
 from .progress import Progress
 
 __all__ = ["main", "STATUSES", "question_points", "GRADING_ENV", "grading_environment",
-           "default_cache", "warm_cache"]
+           "default_cache", "warm_cache", "cache_stamp"]
 
 #: Allocator settings for the grading processes: one malloc arena that hands freed memory
 #: back to the system. Measured (benchmarks/grade_one.py) to lower the peak memory of a
@@ -56,12 +56,30 @@ def grading_environment(cache_root) -> dict[str, str]:
     return {**GRADING_ENV, **environment(cache_root)}
 
 
-def warm_cache(cache_root: Path, echo: Callable[[str], None], files: Path) -> None:
+def cache_stamp(autograder: Path) -> str:
+    """What a warm cache was warmed for: this zip, this Python, this kernel (PyTensor's
+    compile folder is named after it). A cache warmed for the same stamp is not warmed again."""
+    digest = hashlib.sha256(Path(autograder).read_bytes()).hexdigest()
+    return f"{digest} {sys.version.split()[0]} {os.uname().release}"
+
+
+_STAMP = "warmed-for.txt"
+
+
+def warm_cache(cache_root: Path, echo: Callable[[str], None], files: Path,
+               stamp: str | None = None) -> None:
     """Compile the reference models into ``cache_root`` once, before the workers start.
 
-    ``files`` is the unpacked zip (:func:`unpack`). A failure here costs time (each worker
-    compiles for itself), never a grade.
+    ``files`` is the unpacked zip (:func:`unpack`). With a ``stamp`` (:func:`cache_stamp`), a
+    cache already warmed for it is left as it is: warming a warm cache still costs about 10
+    CPU-s. A failure here, or a stamped cache emptied since, costs time (each worker compiles
+    for itself), never a grade.
     """
+    marker = Path(cache_root) / _STAMP
+    if stamp is not None and marker.is_file() and marker.read_text() == stamp:
+        echo(f"compile cache {cache_root} already warm for this autograder\n")
+        return
+    echo(f"warming the compile cache in {cache_root}\n")
     command = [sys.executable, "-m", "autograder.cache", "warm", str(cache_root),
                str(files / "spotify.csv")]
     completed = subprocess.run(command, capture_output=True, text=True, cwd=files,
@@ -70,6 +88,8 @@ def warm_cache(cache_root: Path, echo: Callable[[str], None], files: Path) -> No
         lines = completed.stderr.strip().splitlines() or ["no message"]
         echo(f"warning: could not warm the compile cache ({lines[-1][:120]}); "
              "grading goes on, each submission compiles its own models\n")
+    elif stamp is not None:
+        marker.write_text(stamp)
 
 
 STATUSES = ("graded", "timeout", "error", "invalid")
@@ -312,8 +332,7 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     files = unpack(autograder, scratch)
     box = choose()
     if any(_gradable(sub, expected_name) for sub, _ in todo):
-        echo(f"warming the compile cache in {cache}\n")
-        warm_cache(cache, echo, files)
+        warm_cache(cache, echo, files, cache_stamp(autograder))
         if box.kind == "none":
             echo(f"warning: {box.reason}; submissions are graded unsandboxed and each row "
                  "says so\n")
