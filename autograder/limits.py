@@ -8,3 +8,6 @@ Gradescope (through ``POOLSIDE_CELL_TIMEOUT``/``POOLSIDE_TIMEOUT``), ``poolside 
 CELL_TIMEOUT = 300
 #: Seconds the student's side may take in all before it is stopped.
 TIMEOUT = 900
+#: Seconds the runner gets for its own work (judging, writing) beyond TIMEOUT before whoever
+#: started it gives up on it.
+RUNNER_MARGIN = 180

@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .feedback import GradingError
+from .sandboxed.describe import MAX_POINTS
 
 __all__ = [
     "Shown",
@@ -91,7 +92,7 @@ def read(report, what: str) -> Shown:
             f"... `return ax`), not `{str(value.get('type', '?'))[:80]}`."
         )
     try:
-        return Shown(
+        shown = Shown(
             xlabel=str(value["xlabel"]), ylabel=str(value["ylabel"]),
             xticks=_ticks(value["xticks"]), yticks=_ticks(value["yticks"]),
             legend=[str(t) for t in value["legend"]],
@@ -106,6 +107,15 @@ def read(report, what: str) -> Shown:
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise GradingError(f"The plot `{what}` returned could not be read.") from None
+    drawn = (sum(len(line.xy) for line in shown.lines)
+             + sum(len(patch.vertices) for patch in shown.patches)
+             + sum(len(seg) for segments, _ in shown.segments for seg in segments)
+             + sum(len(p) for p in shown.polygons) + sum(len(p) for p in shown.offsets))
+    if drawn > MAX_POINTS:
+        raise GradingError(f"The plot `{what}` returned draws {drawn} points, more than any "
+                           f"of these exercises needs ({MAX_POINTS}): plot summaries of the "
+                           "draws, not every draw.")
+    return shown
 
 
 def require_label(ax: Shown, words: Iterable[str], what: str, axis: str = "either") -> None:
@@ -154,12 +164,16 @@ def histogram_bins(ax: Shown) -> list[tuple[float, float, float]]:
         if line.linestyle not in NONE and len(v) >= 4 \
                 and np.all(np.isclose(steps[:, 0], 0) | np.isclose(steps[:, 1], 0)):
             bins.extend(_top_edges(v))
-    return sorted(bins)
+    # Bars drawn twice (filled, then outlined with ax.step) are one histogram, not two.
+    return sorted({(round(left, 9), round(right, 9), round(height, 12))
+                   for left, right, height in bins})
 
 
 def _top_edges(v: np.ndarray) -> list[tuple[float, float, float]]:
-    return [(min(x0, x1), max(x0, x1), y0) for (x0, y0), (x1, y1) in zip(v[:-1], v[1:])
-            if np.isclose(y0, y1) and y0 > 0 and x1 != x0]
+    x0, y0, x1, y1 = v[:-1, 0], v[:-1, 1], v[1:, 0], v[1:, 1]
+    keep = np.isclose(y0, y1) & (y0 > 0) & (x1 != x0)
+    return list(zip(np.minimum(x0, x1)[keep].tolist(), np.maximum(x0, x1)[keep].tolist(),
+                    y0[keep].tolist()))
 
 
 def interval_segments(ax: Shown) -> list[tuple[float, float, float]]:

@@ -2,4 +2,5 @@
 
 from poolside.cli import cli
 
-cli(prog_name="poolside")
+if __name__ == "__main__":
+    cli(prog_name="poolside")

@@ -69,16 +69,18 @@ def build(out, no_check):
 def run_(submission, autograder):
     """Grade one submission (.ipynb or Otter export .zip) and print its scores.
 
-    Exits with 1 when the submission could not be graded (not a notebook of this assignment,
-    stopped, or failed), after saying why.
+    Exits with 1, saying why, when the submission could not be graded (not a notebook of this
+    assignment, or the grader failed), and when it was stopped at the time limit (the scores
+    of the checks that ran are printed).
     """
     from . import run as run_mod
 
     result = run_mod.main(submission, autograder=autograder)
-    if result["status"] != "graded":
+    if result["status"] in ("invalid", "error"):
         click.echo(f"{submission}: not graded ({result['status']}): {result['reason']}", err=True)
         sys.exit(1)
     click.echo(run_mod.format_scores(result))
+    sys.exit(0 if result["status"] == "graded" else 1)
 
 
 @cli.command()
@@ -93,7 +95,8 @@ def run_(submission, autograder):
 def grade(paths, out, autograder, jobs, timeout, cell_timeout):
     """Grade .ipynb and Otter export .zip submissions (files or folders) in parallel.
 
-    Exits with 2 when no submission was found, and with 1 when none could be graded.
+    Exits with 2 when no submission was found, and with 1 when none could be graded (every
+    one invalid or failed; a submission stopped at the time limit keeps its scores).
     """
     from . import grade as grade_mod
     from . import intake
@@ -104,7 +107,7 @@ def grade(paths, out, autograder, jobs, timeout, cell_timeout):
         sys.exit(2)
     table = grade_mod.main(list(paths), out, autograder or project.DIST / "autograder.zip",
                            jobs=jobs, timeout=timeout, cell_timeout=cell_timeout)
-    if not (table["status"] == "graded").any():
+    if not table["status"].isin(["graded", "timeout"]).any():
         click.echo("no submission could be graded: see the reasons in grades.csv", err=True)
         sys.exit(1)
 

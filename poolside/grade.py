@@ -27,7 +27,7 @@ from typing import Callable
 
 import pandas as pd
 
-from autograder.limits import CELL_TIMEOUT, TIMEOUT
+from autograder.limits import CELL_TIMEOUT, RUNNER_MARGIN, TIMEOUT
 from autograder.sandbox import choose
 
 from .intake import Submission, assignment_name, discover, prepare
@@ -94,8 +94,6 @@ def warm_cache(cache_root: Path, echo: Callable[[str], None], files: Path,
 
 STATUSES = ("graded", "timeout", "error", "invalid")
 RECORD = "results.json"
-#: Seconds the runner gets for its own work (judging, writing) beyond the notebook's limit.
-RUNNER_MARGIN = 180
 
 
 def question_points(autograder: Path) -> dict[str, float]:

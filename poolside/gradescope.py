@@ -19,7 +19,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from autograder.limits import TIMEOUT
+from autograder.limits import RUNNER_MARGIN, TIMEOUT
 
 __all__ = ["make_tree", "run_entry_point", "validate_results", "check_environment", "main"]
 
@@ -75,7 +75,11 @@ def entry_point_commands(root: Path) -> list[list[str]]:
 
 
 def run_entry_point(root: Path, timeout: float = TIMEOUT, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the zip's entry point in ``root``; return the last command's completed process."""
+    """Run the zip's entry point in ``root``; return the last command's completed process.
+
+    ``timeout`` is the student's side's limit: the runner gets :data:`RUNNER_MARGIN` more to
+    judge and write its results before it is stopped.
+    """
     import os
 
     environment = {**os.environ, **(env or {})}
@@ -85,7 +89,7 @@ def run_entry_point(root: Path, timeout: float = TIMEOUT, env: dict | None = Non
             environment.update(word.split("=", 1) for word in command[1:])
             continue
         completed = subprocess.run(command, cwd=root, env=environment, capture_output=True,
-                                   text=True, timeout=timeout)
+                                   text=True, timeout=timeout + RUNNER_MARGIN)
     return completed
 
 

@@ -59,6 +59,6 @@ class Progress:
             return
         total = sum(record.get("scores", {}).values())
         line = (f"[{self.done}/{self.total}] {record['name']}: {record['status']}"
-                + (f", {total:g} points" if record["status"] == "graded" else "")
+                + (f", {total:g} points" if record["status"] in ("graded", "timeout") else "")
                 + f" ({note})\n")
         (self._echo or (lambda text: print(text, end="", file=sys.stderr, flush=True)))(line)

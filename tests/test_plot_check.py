@@ -92,3 +92,26 @@ def test_filled_spans_counts_fill_between(ax):
     ax.fill_between(x, 0, x)
     assert len(plot_check.filled_spans(shown(ax))) == 1
 
+
+
+def test_a_plot_of_too_many_points_is_refused_without_reading_them():
+    from autograder.plot_check import MAX_POINTS, read
+
+    many = np.zeros((MAX_POINTS + 1, 2))
+    report = {"value": {"type_ok": True, "xlabel": "", "ylabel": "", "xticks": [], "yticks": [],
+                        "legend": [], "patches": [], "segments": [], "polygons": [],
+                        "offsets": [], "lines": [{"xy": many, "linestyle": "-", "marker": ""}]}}
+    with pytest.raises(GradingError, match="more than any"):
+        read(report, "plot_popularity")
+
+
+def test_bars_outlined_again_with_step_are_one_histogram():
+    from autograder.plot_check import histogram_bins, read
+    from autograder.sandboxed.describe import axes
+
+    fig, ax = plt.subplots()
+    counts, edges, _ = ax.hist(np.arange(10.0), bins=5)
+    ax.step(edges, np.append(counts, counts[-1]), where="post")
+    bins = histogram_bins(read({"value": {"type_ok": True, **axes(ax)}}, "plot"))
+    plt.close(fig)
+    assert sum(height for _, _, height in bins) == 10

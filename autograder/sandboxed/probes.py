@@ -94,15 +94,16 @@ def _call(entry: dict, env: dict, inputs: dict) -> dict:
         return {"outcome": "missing"}
     args = [_argument(a, inputs) for a in entry.get("args", [])]
     kwargs = {k: _argument(v, inputs) for k, v in entry.get("kwargs", {}).items()}
-    if entry.get("returns") == "axes":
-        # A plotting function may draw on the current figure (pandas' .plot does): start it
-        # on an empty one, whatever the notebook's backend left open.
-        import matplotlib.pyplot as plt
-
-        plt.close("all")
     started = time.perf_counter()
     try:
         with _time_limit(CALL_SECONDS):
+            if entry.get("returns") == "axes":
+                # A plotting function may draw on the current figure (pandas' .plot does):
+                # start it on an empty one, whatever the notebook left open. Inside the limit
+                # and the try: closing runs the student's close handlers.
+                import matplotlib.pyplot as plt
+
+                plt.close("all")
             value = fn(*args, **kwargs)
     except _Expired:
         return {"outcome": "timeout", "seconds": CALL_SECONDS}
