@@ -35,6 +35,14 @@ def call(name: str, env: dict):
     return run_call(TESTS[name][1], env)
 
 
+@pytest.fixture(autouse=True)
+def _close_new_figures():
+    before = set(plt.get_fignums())
+    yield
+    for number in set(plt.get_fignums()) - before:
+        plt.close(number)
+
+
 @pytest.fixture(scope="module")
 def solution():
     seen = run_master()
@@ -96,6 +104,8 @@ def _weights_reversed(env):
 
 MISTAKES = {
     # name: (the public test that must fail, the notebook variables the mistake changes)
+    "q2 no axis label": ("test_the_popularity_plot_names_its_axis", lambda e: {"ax_popularity": cat.hist_unlabelled(e["spotify"])}),
+    "q10 no axis label": ("test_the_artist_means_plot_names_its_axis", lambda e: {"ax_artist_means": cat.hist_unlabelled(e["artist_means"])}),
     "q5 predictions without song noise": ("test_complete_pooled_predictions_vary_as_much_as_songs_do", lambda e: {"complete_two": cat.complete(e["complete_pooled_fit"][1], [NEW, "Beyoncé"], noise=np.zeros_like)}),
     "q5 sigma squared as the sd": ("test_complete_pooled_predictions_vary_as_much_as_songs_do", lambda e: {"complete_two": cat.complete(e["complete_pooled_fit"][1], [NEW, "Beyoncé"], noise=lambda s: s**2)}),
     "q5 intervals without artist names": ("test_the_intervals_plot_names_every_artist", lambda e: {"ax_complete_all": _default_ticks(cat.intervals(e["complete_all"], e["artist_means"]))}),
@@ -140,7 +150,7 @@ def test_every_autograded_question_has_a_public_check_beyond_types():
     teaching = {TESTS[test][0] for test in caught}
     # The hierarchical fit (exercise 11) is checked at q13: at q11 the check would give away
     # exercise 12's answer.
-    assert {"q3", "q5", "q6", "q7", "q9", "q13", "q14", "q15b", "q15d"} <= teaching
+    assert {"q2", "q3", "q5", "q6", "q7", "q9", "q10", "q13", "q14", "q15b", "q15d"} <= teaching
 
 
 @pytest.mark.parametrize("name", list(TESTS))
@@ -226,10 +236,13 @@ def test_a_right_hierarchical_model_fitted_for_real_passes(solution, offset):
 
 @pytest.mark.parametrize("name", list(TESTS))
 def test_an_unanswered_exercise_gets_a_message_not_a_traceback(name):
-    # The student's notebook before any work: every stub returns None.
+    # The student's notebook before any work: every stub returns None. A check either fails
+    # with its message or, where the check before it already says what is missing, passes.
     function = TESTS[name][1]
-    with pytest.raises(AssertionError):
+    try:
         call(name, {p: None for p in inspect.signature(function).parameters})
+    except AssertionError:
+        pass
 
 
 @pytest.mark.parametrize("name", ["test_complete_pooled_fit_is_a_model_and_a_posterior",
