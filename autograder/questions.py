@@ -195,6 +195,11 @@ def _check_distribution_plot(ax, values, what, unit):
             raise GradingError(f"`{what}`: the histogram does not cover the whole range "
                                "of the data.")
     elif curves:
+        # A density rises and falls; a curve that only ever rises is a cumulative
+        # distribution (an ECDF), which shows the same data but not what was asked for.
+        if all(np.all(np.diff(c.xy[:, 1]) >= -1e-12) for c in curves):
+            raise GradingError(f"`{what}`: this curve only rises, as a cumulative distribution "
+                               "does; draw a histogram or a density of the data.")
         xs = np.concatenate([c.xy[:, 0] for c in curves])
         if xs.min() > values.min() + 5 or xs.max() < values.max() - 5:
             raise GradingError(f"`{what}`: the density curve does not span the data.")

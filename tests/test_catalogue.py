@@ -311,6 +311,7 @@ MISTAKES = {
     "q2 only the first 100 songs": ("q2_plot_popularity", {"plot_popularity": hist_first_100}),
     "q2 no axis label": ("q2_plot_popularity", {"plot_popularity": hist_unlabelled}),
     "q10 songs instead of artist means": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(SPOTIFY)}),
+    "q2 a cumulative distribution (ECDF)": ("q2_plot_popularity", {"plot_popularity": arviz_dist("ecdf")}),
     "q10 half of the artists": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(m.head(22))}),
     "q14 dashed line at the mean of artist means": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(level_of=lambda c: float(ARTIST_MEANS["popularity"].mean()))}),
     "q14 no dashed line": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(level_of=None)}),
