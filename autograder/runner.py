@@ -30,8 +30,8 @@ from pathlib import Path
 import nbformat
 
 from . import registry
-from .limits import CELL_TIMEOUT, TIMEOUT
 from .context import Grading
+from .limits import CELL_TIMEOUT, TIMEOUT
 from .sandbox import Sandbox, choose
 from .sandboxed import wire
 

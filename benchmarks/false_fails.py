@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import contextlib
-import io
 import logging
 import time
 
@@ -37,8 +35,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     logging.getLogger("pymc").setLevel(logging.ERROR)
 
-    with contextlib.redirect_stdout(io.StringIO()):  # the notebook's own printing
-        env = run_master()["end"]
+    env = run_master()["end"]
     cases = [c for c in CASES if "posterior comes from" not in c.name]
     failures = collections.Counter()
     started = time.process_time()

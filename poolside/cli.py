@@ -37,9 +37,7 @@ def reference(as_json, refit, seed):
     """Show (or regenerate) the stored reference posterior summaries."""
     from . import reference as ref
 
-    from solutions.models import SAMPLING
-
-    summaries = ref.main(refit=refit, random_seed=SAMPLING["random_seed"] if seed is None else seed)
+    summaries = ref.main(refit=refit, **({} if seed is None else {"random_seed": seed}))
     if as_json:
         click.echo(json.dumps(summaries, indent=1, ensure_ascii=False))
         return

@@ -31,7 +31,7 @@ from autograder.limits import CELL_TIMEOUT, RUNNER_MARGIN, TIMEOUT
 from autograder.sandbox import choose
 
 from .intake import Submission, assignment_name, discover, prepare
-from .progress import Progress
+from .progress import Progress, to_stderr
 
 __all__ = ["main", "STATUSES", "question_points", "GRADING_ENV", "grading_environment",
            "default_cache", "warm_cache", "cache_stamp"]
@@ -305,7 +305,7 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         Compile cache, warmed once before the workers start; :func:`default_cache` if None.
     """
     lines_to = echo  # None: a bar on a terminal, plain lines otherwise
-    echo = echo or (lambda text: print(text, end="", file=sys.stderr, flush=True))
+    echo = echo or to_stderr
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     autograder = Path(autograder).resolve()

@@ -9,7 +9,12 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "to_stderr"]
+
+
+def to_stderr(text: str) -> None:
+    """Write ``text`` to standard error as it comes (the batch's messages go there)."""
+    print(text, end="", file=sys.stderr, flush=True)
 
 
 class Progress:
@@ -61,4 +66,4 @@ class Progress:
         line = (f"[{self.done}/{self.total}] {record['name']}: {record['status']}"
                 + (f", {total:g} points" if record["status"] in ("graded", "timeout") else "")
                 + f" ({note})\n")
-        (self._echo or (lambda text: print(text, end="", file=sys.stderr, flush=True)))(line)
+        (self._echo or to_stderr)(line)

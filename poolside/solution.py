@@ -9,18 +9,20 @@ sampling is not the point, ``reference_draws`` stands in for ``pm.sample``.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import io
 import json
 import re
 import types
 
 import numpy as np
 
-from poolside import paths
+from . import paths, reference
+from .master import _QUESTION
 
 __all__ = ["run_master", "public_tests", "call", "reference_draws"]
 
-_QUESTION = re.compile(r"^# BEGIN QUESTION\s*\nname:\s*(\S+)", re.MULTILINE)
 #: Cells the in-process run leaves out: Otter, the version check, imports, export.
 _SKIP = ("grader.", "import otter", "check_versions", "export_submission", "TEST CONFIG")
 
@@ -51,7 +53,6 @@ def call(function, env: dict):
     return function(**{p: env[p] for p in inspect.signature(function).parameters})
 
 
-_REFERENCE = paths.ROOT / "solutions" / "reference.json"
 _KIND = {("mu", "sigma"): "complete_pooled", ("mu_j", "sigma"): "no_pooled",
          ("mu", "mu_j", "sigma_y", "tau"): "hierarchical"}
 
@@ -66,7 +67,7 @@ def reference_draws(model, chains=4, draws=5000, seed=0, labelled=True):
     import xarray as xr
 
     kind = _KIND[tuple(sorted(rv.name for rv in model.free_RVs))]
-    table = json.loads(_REFERENCE.read_text(encoding="utf-8"))["summaries"][kind]
+    table = reference.load()[kind]
     rng = np.random.default_rng(seed)
     artists = [k[5:-1] for k in table if k.startswith("mu_j[")]
     data = {}
@@ -99,7 +100,7 @@ def run_master(sample=None) -> dict[str, dict]:
     ``sample`` replaces ``pm.sample`` (by default :func:`reference_draws`). Returns the
     notebook's variables as each question's ``grader.check`` sees them, by question,
     and after the last cell under ``"end"``: a public check may use only what exists when the
-    student runs it.
+    student runs it. What the cells print is dropped.
     """
     import arviz as az
     import matplotlib.pyplot as plt
@@ -124,6 +125,7 @@ def run_master(sample=None) -> dict[str, dict]:
                 or source.lstrip().startswith("%"):
             continue
         source = source.replace('load_spotify("spotify.csv")', f'load_spotify({str(paths.DATA)!r})')
-        exec(compile(source, "<master cell>", "exec"), env)
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(source, "<master cell>", "exec"), env)
     seen["end"] = env
     return seen

@@ -23,6 +23,18 @@ def artist_means():
 
 
 @pytest.fixture(scope="session")
+def master_run():
+    """The master's solution run once in this process, cell by cell, with stand-in fits
+    (:func:`poolside.solution.run_master`): the variables by question, and at the end."""
+    import matplotlib.pyplot as plt
+
+    from poolside.solution import run_master
+
+    yield run_master()
+    plt.close("all")
+
+
+@pytest.fixture(scope="session")
 def references():
     return ref.load()
 

@@ -432,19 +432,6 @@ def test_a_non_centred_model_with_the_wrong_artist_sd_is_sent_to_how_the_means_a
 _FIT_CASES = {c.name for c in registry.CASES if "posterior comes from" in c.name}
 
 
-@pytest.fixture(scope="module")
-def solution_env():
-    import contextlib
-    import io
-
-    from poolside.solution import run_master
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        env = run_master()["end"]
-    yield env
-    plt.close("all")
-
-
 def _questions_lost(env) -> set[str]:
     lost = set()
     for c in registry.CASES:
@@ -467,13 +454,13 @@ def _in_notebook(check, env) -> tuple[dict, str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(MISTAKES))
-def test_a_mistake_costs_its_own_question_and_nothing_else(solution_env, name):
+def test_a_mistake_costs_its_own_question_and_nothing_else(master_run, name):
     change, question = _in_notebook(*MISTAKES[name])
-    assert _questions_lost({**solution_env, **change}) == {question}
+    assert _questions_lost({**master_run["end"], **change}) == {question}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_a_variant_in_the_whole_notebook_loses_nothing(solution_env, name):
+def test_a_variant_in_the_whole_notebook_loses_nothing(master_run, name):
     change, _ = _in_notebook(*VARIANTS[name])
-    assert _questions_lost({**solution_env, **change}) == set()
+    assert _questions_lost({**master_run["end"], **change}) == set()

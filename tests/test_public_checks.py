@@ -43,13 +43,6 @@ def _close_new_figures():
         plt.close(number)
 
 
-@pytest.fixture(scope="module")
-def solution():
-    seen = run_master()
-    yield seen
-    plt.close("all")
-
-
 def at_check(seen: dict, test: str, change=None) -> dict:
     """The variables ``test`` sees when its question is checked, with ``change`` applied."""
     env = dict(seen[TESTS[test][0]])
@@ -154,22 +147,22 @@ def test_every_autograded_question_has_a_public_check_beyond_types():
 
 
 @pytest.mark.parametrize("name", list(TESTS))
-def test_the_solution_passes_every_public_check(solution, name):
-    call(name, at_check(solution, name))
+def test_the_solution_passes_every_public_check(master_run, name):
+    call(name, at_check(master_run, name))
 
 
 @pytest.mark.parametrize("name", list(MISTAKES))
-def test_a_common_mistake_is_caught_before_submission(solution, name):
+def test_a_common_mistake_is_caught_before_submission(master_run, name):
     test, change = MISTAKES[name]
     with pytest.raises(AssertionError) as caught:
-        call(test, at_check(solution, test, change))
+        call(test, at_check(master_run, test, change))
     assert "look at" in str(caught.value).lower()  # says where to look
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
-def test_correct_work_written_another_way_passes_the_public_checks(solution, name):
+def test_correct_work_written_another_way_passes_the_public_checks(master_run, name):
     test, change = VARIANTS[name]
-    call(test, at_check(solution, test, change))
+    call(test, at_check(master_run, test, change))
 
 
 def test_a_message_reports_the_student_s_number_and_the_activity_s():
@@ -220,18 +213,18 @@ WRONG_FITS = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(WRONG_FITS))
-def test_a_wrong_model_fitted_for_real_is_caught_before_submission(solution, name):
+def test_a_wrong_model_fitted_for_real_is_caught_before_submission(master_run, name):
     variable, test, build = WRONG_FITS[name]
     with pytest.raises(AssertionError, match="Look at"):
-        call(test, at_check(solution, test, lambda end: {variable: _short_fit(build())}))
+        call(test, at_check(master_run, test, lambda end: {variable: _short_fit(build())}))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("offset", [None, "z"])
-def test_a_right_hierarchical_model_fitted_for_real_passes(solution, offset):
+def test_a_right_hierarchical_model_fitted_for_real_passes(master_run, offset):
     fit = _short_fit(cat.hierarchical_model(offset=offset))
     test = "test_the_hierarchical_fit_pools_each_artist_toward_mu"
-    call(test, at_check(solution, test, lambda end: {"hierarchical_fit": fit}))
+    call(test, at_check(master_run, test, lambda end: {"hierarchical_fit": fit}))
 
 
 @pytest.mark.parametrize("name", list(TESTS))
@@ -248,10 +241,10 @@ def test_an_unanswered_exercise_gets_a_message_not_a_traceback(name):
 @pytest.mark.parametrize("name", ["test_complete_pooled_fit_is_a_model_and_a_posterior",
                                   "test_no_pooled_fit_has_one_mean_per_artist",
                                   "test_hierarchical_fit_records_artist_means_and_sigma_mu"])
-def test_a_fit_without_its_posterior_gets_a_message_not_a_traceback(solution, name):
+def test_a_fit_without_its_posterior_gets_a_message_not_a_traceback(master_run, name):
     # fit_... sampled but returned (model, None)
     variable = next(iter(inspect.signature(TESTS[name][1]).parameters))
-    env = at_check(solution, name, lambda end: {variable: (end[variable][0], None)})
+    env = at_check(master_run, name, lambda end: {variable: (end[variable][0], None)})
     with pytest.raises(AssertionError, match="what pm.sample returns"):
         call(name, env)
 
