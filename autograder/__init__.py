@@ -1,6 +1,4 @@
-"""Checking helpers for the hidden tests: models by log-density, fits by provenance and
-Monte Carlo-sized bands, predictions on a stand-in posterior, plots by their Axes."""
-
-from .feedback import GradingError
-
-__all__ = ["GradingError"]
+"""This assignment's grading: the registry (:mod:`autograder.questions`), its context
+(:mod:`autograder.context`), the checks only this assignment needs (predictions, pooling) and
+what the compile cache is warmed with (:mod:`autograder.warm`). The engine they plug into is
+:mod:`poolside.grading`."""

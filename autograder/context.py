@@ -1,85 +1,59 @@
-"""One grading's trusted context: the data, the references, and the inputs given to probes.
-
-Inputs are made afresh for each grading from a seed the grader draws (stand-in posteriors,
-predictions to plot, test points for the models), so no answer can be computed ahead of
-time. The grader keeps the objects it made, to judge the reports against; the probes get the
-same inputs as plain data (:attr:`Grading.inputs`).
-"""
+"""This assignment's grading context: the Spotify data, the references, and the inputs its
+probes are given (stand-in posteriors, predictions to plot, test points for the models), made
+afresh for each grading from the grader's seed (:class:`poolside.grading.context.Context`)."""
 
 from __future__ import annotations
 
 import json
-import secrets
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from . import model_check, predict_check
-from .feedback import GradingError
-from .sandboxed import describe
+from poolside.grading import model_check
+from poolside.grading.assignment import load
+from poolside.grading.context import Context
+from poolside.grading.sandboxed import describe
 
-try:  # at grading time activity.py sits next to the notebook, outside any package
+from . import predict_check
+
+try:  # the notebook imports activity.py as a top-level module, and so does grading
     from activity import load_spotify
-except ImportError:
+except ImportError:  # imported from the repository without the assignment activated
     from assignment.activity import load_spotify
 
 from solutions.models import parameters
 
-__all__ = ["Grading", "data", "references"]
+__all__ = ["Grading", "data", "references", "ASSIGNMENT"]
 
-HERE = Path(__file__).resolve().parent
-REFERENCE_JSON = HERE.parent / "solutions" / "reference.json"
-DATA_PLACES = (HERE.parent / "spotify.csv", HERE.parent / "data" / "spotify.csv")
+#: This assignment, read from the poolside.toml of the folder this package sits in (the
+#: repository, or the files of autograder.zip).
+ASSIGNMENT = load(Path(__file__).resolve().parents[1])
 
 
 @lru_cache(maxsize=1)
 def data() -> tuple[pd.DataFrame, pd.DataFrame]:
-    path = next((p for p in DATA_PLACES if p.exists()), None)
-    if path is None:
-        raise GradingError("The autograder could not find spotify.csv (an instructor problem).")
-    return load_spotify(path)
+    return load_spotify(ASSIGNMENT.data[0])
 
 
 @lru_cache(maxsize=1)
 def references() -> dict:
-    return json.loads(REFERENCE_JSON.read_text(encoding="utf-8"))["summaries"]
+    return json.loads(ASSIGNMENT.references.read_text(encoding="utf-8"))["summaries"]
 
 
-class Grading:
-    """What the grader made for one grading: inputs for the probes, and its own copies.
-
-    Parameters
-    ----------
-    seed : int, optional
-        Seeds every input; a fresh random one when None (as in real grading).
-    """
+class Grading(Context):
+    """This assignment's inputs: the Spotify data, stand-in posteriors, predictions to plot and
+    test points for the models (see :class:`poolside.grading.context.Context`)."""
 
     def __init__(self, seed: int | None = None):
-        self.seed = secrets.randbits(32) if seed is None else int(seed)
+        super().__init__(seed)
         self.spotify, self.artist_means = data()
         self.artists = [str(a) for a in self.artist_means["artist"]]
-        self.inputs: dict = {"artists": list(self.artists)}
-        self._made: dict = {}
-
-    def _seed(self, key: str) -> int:
-        # Each input gets its own stream, fixed by the grading's seed and the input's name.
-        return int(np.random.SeedSequence([self.seed, *key.encode()]).generate_state(1)[0])
-
-    def _remember(self, key, make):
-        if key not in self._made:
-            self._made[key] = make()
-        return self._made[key]
+        self.inputs["artists"] = list(self.artists)
 
     def frame(self, which: str) -> dict:
         """An argument that is a fresh copy of ``spotify`` or ``artist_means``."""
-        def make():
-            table = self.spotify if which == "spotify" else self.artist_means
-            self.inputs[which] = {"kind": "frame", **describe.frame(table)}
-            return table
-        self._remember(which, make)
-        return {"input": which}
+        return self.table(which, lambda: self.spotify if which == "spotify" else self.artist_means)
 
     def _draws(self, key: str, kind: str, wide: bool = True, scale: dict | None = None):
         summaries = dict(references()[kind])
@@ -124,11 +98,3 @@ class Grading:
             return points
         self._remember(key, make)
         return key
-
-    def made(self, key: str):
-        return self._made[key]
-
-    def seed_for(self, key: str) -> int:
-        """A seed to pass to a student's function (plain int, fixed by this grading); give it a
-        key of its own, never the key of an input it is used with."""
-        return self._seed(key) % 2**31

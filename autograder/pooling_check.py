@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .feedback import GradingError
+from poolside.grading.feedback import GradingError
 
 __all__ = ["expected_weights", "check_weights", "TOLERANCE"]
 

@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .feedback import GradingError
+from poolside.grading.feedback import GradingError
 
 __all__ = ["stand_in_draws", "stand_in_posterior", "as_posterior", "require_predictions", "check_centre", "expected_predictive",
            "draw_parameters", "check_follows_draws"]

@@ -1,8 +1,8 @@
 """Every autograded test case: its question, its points, what it probes and how it is judged.
 
 This is the registry. A :class:`Case` says which probes it needs (plan entries for
-:mod:`autograder.sandboxed.probes`, built from this grading's inputs) and judges their plain
-reports in its verdict, raising :class:`~autograder.feedback.GradingError` with a
+:mod:`poolside.grading.sandboxed.probes`, built from this grading's inputs) and judges their plain
+reports in its verdict, raising :class:`~poolside.grading.feedback.GradingError` with a
 student-facing message. Verdicts run in the grader's process and compare the reports only
 with what the grader made itself (:class:`~autograder.context.Grading`) and the stored
 references; nothing the student's side wrote is imported or executed.
@@ -13,26 +13,26 @@ To change an exercise: edit its cases here and its cell in the master notebook, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 import pandas as pd
 
-from . import fit_check, model_check, plot_check, pooling_check, predict_check
-from .context import Grading, references
-from .feedback import GradingError
-from .sandboxed import describe
-from .sandboxed.probes import CALL_SECONDS
+from poolside.grading import fit_check, model_check, plot_check
+from poolside.grading.feedback import GradingError
+from poolside.grading.registry import Case, Registry
+from poolside.grading.sandboxed import describe
+from poolside.grading.sandboxed.probes import CALL_SECONDS
 
-try:  # at grading time activity.py sits next to the notebook, outside any package
+from . import pooling_check, predict_check
+from .context import Grading, references
+
+try:  # the notebook imports activity.py as a top-level module, and so does grading
     from activity import NEW_ARTIST
-except ImportError:
+except ImportError:  # imported from the repository without the assignment activated
     from assignment.activity import NEW_ARTIST
 
 from solutions.models import candidates
 
-__all__ = ["Case", "CASES", "QUESTIONS", "CHOICES"]
+__all__ = ["REGISTRY", "CASES", "QUESTIONS", "CHOICES"]
 
 WHAT = {
     "complete_pooled": "complete pooled model",
@@ -41,21 +41,6 @@ WHAT = {
 }
 QUESTION_OF = {"complete_pooled": "q3", "no_pooled": "q7", "hierarchical": "q11"}
 CHOICES = ("complete pooled", "no pooled", "hierarchical")
-
-
-@dataclass(frozen=True)
-class Case:
-    """One test case: ``points`` for ``question`` when ``verdict`` raises nothing.
-
-    ``plan(grading)`` returns the probe entries the case needs (entries with the same ``id``
-    are run once); ``verdict(grading, reports)`` judges the reports, keyed by probe id.
-    """
-
-    question: str
-    name: str
-    points: float
-    plan: Callable[[Grading], list[dict]]
-    verdict: Callable[[Grading, dict], None]
 
 
 # ---------------------------------------------------------------- reading reports
@@ -561,3 +546,6 @@ CASES: tuple[Case, ...] = (
 QUESTIONS: dict[str, float] = {}
 for _case in CASES:
     QUESTIONS[_case.question] = QUESTIONS.get(_case.question, 0) + _case.points
+
+#: What poolside grades with (``registry`` in poolside.toml names this module).
+REGISTRY = Registry(CASES, QUESTIONS, Grading)

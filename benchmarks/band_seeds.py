@@ -17,10 +17,10 @@ import logging
 import numpy as np
 
 from assignment.activity import load_spotify
-from autograder import fit_check
-from autograder.feedback import GradingError
-from poolside import paths
-from poolside import reference as ref
+from poolside.grading import fit_check
+from poolside.grading.feedback import GradingError
+from tests import project as paths
+from solutions import reference as ref
 from solutions.models import REFERENCES, sample
 
 

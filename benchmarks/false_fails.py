@@ -22,10 +22,10 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from autograder import registry
-from autograder.feedback import GradingError
+from autograder.questions import REGISTRY as registry
+from poolside.grading.feedback import GradingError
 from autograder.questions import CASES
-from poolside.solution import run_master
+from solutions.master_run import run_master
 
 
 def main(argv=None) -> int:

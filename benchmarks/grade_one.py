@@ -47,7 +47,7 @@ def cache_environment(python: str, root: Path) -> dict[str, str]:
     """Point a stack's compile caches at ``root``. The new stack says how itself
     (``autograder.cache.environment``); an older one has only PyTensor's base_compiledir."""
     probe = subprocess.run(
-        [python, "-c", "import json, sys; from autograder.cache import environment; "
+        [python, "-c", "import json, sys; from poolside.grading.cache import environment; "
                        "print(json.dumps(environment(sys.argv[1])))", str(root)],
         capture_output=True, text=True, cwd=_repo(python))
     if probe.returncode == 0:

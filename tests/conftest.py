@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from assignment.activity import load_spotify
-from poolside import build, grade, paths
-from poolside import reference as ref
+from poolside import build, grade
+from tests import project as paths
+from solutions import reference as ref
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +29,7 @@ def master_run():
     (:func:`poolside.solution.run_master`): the variables by question, and at the end."""
     import matplotlib.pyplot as plt
 
-    from poolside.solution import run_master
+    from solutions.master_run import run_master
 
     yield run_master()
     plt.close("all")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import choose
+from poolside.grading.sandbox import choose
 from poolside import grade, gradescope
 
 from .adversary import FORGERIES, HIDDEN_SNIPPETS, MARKER, PWNED, write_forgeries

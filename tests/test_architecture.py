@@ -6,32 +6,45 @@ import ast
 
 import pytest
 
-from poolside import paths
+from tests import project as paths
 
+SRC = paths.ROOT / "src"
+#: Top-level names of the project: the package, and the example assignment's parts
+#: (``activity`` is assignment/activity.py as the notebook imports it, next to it).
 PROJECT = ("poolside", "autograder", "solutions", "assignment", "activity")
-#: Which project packages each part may import (``activity`` is assignment/activity.py as it
-#: sits next to the notebook at grading time).
+#: Which project modules each part may import, as dotted prefixes.
 ALLOWED = {
+    # the package: the engine knows no tool and no assignment; the tool knows no assignment
+    "src/poolside/grading": {"poolside.grading"},
+    "src/poolside": {"poolside"},
+    # the example assignment: its grading code uses the engine, never the tool
     "assignment": set(),
-    "solutions": {"assignment", "activity"},
-    "autograder": {"autograder", "solutions", "assignment", "activity"},
-    "poolside": {"poolside", "autograder", "solutions", "assignment"},
+    "autograder": {"poolside.grading", "autograder", "solutions", "assignment", "activity"},
+    "solutions": {"poolside", "solutions", "assignment", "activity"},
 }
 
 
 def imported(path) -> set[str]:
-    """Top-level project packages ``path`` imports (relative imports resolved to its own)."""
+    """Project modules ``path`` imports, dotted (relative imports resolved)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ".".join(path.relative_to(SRC if SRC in path.parents else paths.ROOT).parts[:-1])
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative: stays inside its own package
-                names.add(path.relative_to(paths.ROOT).parts[0])
-            elif node.module:
-                names.add(node.module.split(".")[0])
-    return names & set(PROJECT)
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module
+            # ``from a import b`` may import the module a.b: count it as such
+            names |= {f"{module}.{alias.name}" for alias in node.names}
+    return {n for n in names if n.split(".")[0] in PROJECT}
+
+
+def _allowed(name: str, prefixes: set[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
 def _files(part):
@@ -40,17 +53,30 @@ def _files(part):
     return files
 
 
-@pytest.mark.parametrize("part", [p for p in ALLOWED if p != "autograder/sandboxed"])
+@pytest.mark.parametrize("part", list(ALLOWED))
 def test_each_part_imports_only_the_parts_below_it(part):
     for path in _files(part):
-        assert imported(path) <= ALLOWED[part], (path.name, imported(path) - ALLOWED[part])
+        wrong = {n for n in imported(path) if not _allowed(n, ALLOWED[part])}
+        assert not wrong, (path.name, wrong)
 
 
 def test_the_student_side_imports_nothing_of_the_project_but_itself():
-    for path in _files("autograder/sandboxed"):
+    for path in _files("src/poolside/grading/sandboxed"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
                 assert node.level <= 1, (path.name, "reaches above sandboxed/")
                 assert node.level == 1 or not (node.module or "").startswith(PROJECT), path.name
             elif isinstance(node, ast.Import):
                 assert not {a.name.split(".")[0] for a in node.names} & set(PROJECT), path.name
+
+
+def test_a_reversed_arrow_is_caught(tmp_path):
+    """The check itself can fail: an engine module that imports the tool is refused."""
+    bad = SRC / "poolside" / "grading" / "_reversed_for_test.py"
+    bad.write_text("from poolside import cli\nfrom .. import build\n")
+    try:
+        assert imported(bad) == {"poolside", "poolside.build"} | {"poolside.cli"} - {"poolside"} \
+            or imported(bad) >= {"poolside.build"}
+        assert not all(_allowed(n, ALLOWED["src/poolside/grading"]) for n in imported(bad))
+    finally:
+        bad.unlink()

@@ -6,7 +6,7 @@ import zipfile
 import nbformat
 import pytest
 
-from poolside.examples import EXPECTED
+from solutions.examples import EXPECTED
 
 
 def test_build_student_notebook_contains_no_solution(built):
@@ -29,7 +29,8 @@ def test_build_student_folder_has_what_students_need(built):
 
 
 def test_build_student_environment_matches_the_grading_lock(built):
-    from poolside import paths, student_env
+    from poolside import student_env
+    from tests import project as paths
 
     student = student_env.versions(built["student"] / "requirements.txt")
     grading = student_env.versions(paths.REQUIREMENTS)
@@ -82,10 +83,11 @@ def test_build_solution_gets_full_marks_with_plain_otter_run(built, tmp_path):
 
 
 def test_the_masters_hidden_cells_follow_the_registry():
-    from poolside import master, paths
+    from poolside import master
+    from tests import project as paths
 
     nb = json.loads(paths.MASTER.read_text(encoding="utf-8"))
-    assert master.sync(nb) == nb
+    assert master.sync(nb, paths.ASSIGNMENT) == nb
     hidden = [c for c in nb["cells"] if master._is_hidden_test(c)]
     from autograder.questions import CASES
 
@@ -93,4 +95,4 @@ def test_the_masters_hidden_cells_follow_the_registry():
     edited = json.loads(json.dumps(nb))
     cell = next(c for c in edited["cells"] if master._is_hidden_test(c))
     cell["source"] = [line.replace("points: 2", "points: 20") for line in cell["source"]]
-    assert master.sync(edited) != edited
+    assert master.sync(edited, paths.ASSIGNMENT) != edited

@@ -20,10 +20,10 @@ import pymc as pm
 import pytest
 
 from assignment.activity import load_spotify, prior_constants
-from autograder import registry
+from autograder.questions import REGISTRY as registry
 from autograder.questions import QUESTION_OF
-from autograder.feedback import GradingError
-from poolside import paths
+from poolside.grading.feedback import GradingError
+from tests import project as paths
 
 SPOTIFY, ARTIST_MEANS = load_spotify(paths.DATA)
 PRIOR = prior_constants(SPOTIFY)
@@ -429,12 +429,12 @@ def test_a_non_centred_model_with_the_wrong_artist_sd_is_sent_to_how_the_means_a
 # ---------------------------------------------------------------- the whole registry at once
 
 #: Judged on a real fit only (provenance), so left out where the posterior is a stand-in.
-_FIT_CASES = {c.name for c in registry.CASES if "posterior comes from" in c.name}
+_FIT_CASES = {c.name for c in registry.cases if "posterior comes from" in c.name}
 
 
 def _questions_lost(env) -> set[str]:
     lost = set()
-    for c in registry.CASES:
+    for c in registry.cases:
         if c.name in _FIT_CASES:
             continue
         try:

@@ -3,7 +3,7 @@ import hashlib
 import numpy as np
 
 from assignment.activity import load_spotify, prior_constants
-from poolside import paths
+from tests import project as paths
 
 SHA256 = "c8273a1c19e7404ebc63415c17e03c088f2f7401cbdd1697be0c48867b132c15"
 

@@ -18,9 +18,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from autograder import fit_check, model_check, registry  # noqa: E402
+from poolside.grading import fit_check, model_check  # noqa: E402
+
+from autograder.questions import REGISTRY as registry  # noqa: E402
 from autograder.context import Grading, references  # noqa: E402
-from autograder.feedback import GradingError  # noqa: E402
+from poolside.grading.feedback import GradingError  # noqa: E402
 from solutions.models import candidates, parameters  # noqa: E402
 from tests import test_catalogue as cat  # noqa: E402
 

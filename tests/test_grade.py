@@ -10,7 +10,7 @@ import pytest
 
 from poolside import grade
 from autograder.questions import QUESTIONS
-from poolside.examples import EXPECTED
+from solutions.examples import EXPECTED
 
 from .conftest import CELL_TIMEOUT
 

@@ -3,8 +3,8 @@ import pymc as pm
 import pytest
 
 from assignment.activity import prior_constants
-from autograder.feedback import GradingError
-from autograder import registry
+from poolside.grading.feedback import GradingError
+from autograder.questions import REGISTRY as registry
 from solutions.models import candidates, hierarchical_noncentered, no_pooled
 
 

@@ -5,9 +5,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from autograder import plot_check  # noqa: E402
-from autograder.feedback import GradingError  # noqa: E402
-from autograder.sandboxed import probes, wire  # noqa: E402
+from poolside.grading import plot_check  # noqa: E402
+from poolside.grading.feedback import GradingError  # noqa: E402
+from poolside.grading.sandboxed import probes, wire  # noqa: E402
 
 
 def report(value) -> dict:
@@ -95,7 +95,7 @@ def test_filled_spans_counts_fill_between(ax):
 
 
 def test_a_plot_of_too_many_points_is_refused_without_reading_them():
-    from autograder.plot_check import MAX_POINTS, read
+    from poolside.grading.plot_check import MAX_POINTS, read
 
     many = np.zeros((MAX_POINTS + 1, 2))
     report = {"value": {"type_ok": True, "xlabel": "", "ylabel": "", "xticks": [], "yticks": [],
@@ -106,8 +106,8 @@ def test_a_plot_of_too_many_points_is_refused_without_reading_them():
 
 
 def test_bars_outlined_again_with_step_are_one_histogram():
-    from autograder.plot_check import histogram_bins, read
-    from autograder.sandboxed.describe import axes
+    from poolside.grading.plot_check import histogram_bins, read
+    from poolside.grading.sandboxed.describe import axes
 
     fig, ax = plt.subplots()
     counts, edges, _ = ax.hist(np.arange(10.0), bins=5)

@@ -4,8 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autograder import pooling_check, predict_check, registry
-from autograder.feedback import GradingError
+from autograder import pooling_check, predict_check
+
+from autograder.questions import REGISTRY as registry
+from poolside.grading.feedback import GradingError
 
 
 def _check(env):

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from autograder import predict_check
-from autograder.feedback import GradingError
+from poolside.grading.feedback import GradingError
 
 
 def test_stand_in_posterior_has_pm_sample_dims(references, artist_means):

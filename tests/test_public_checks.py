@@ -24,8 +24,8 @@ import pymc
 import pytest
 
 from assignment import activity
-from poolside.solution import call as run_call
-from poolside.solution import public_tests, reference_draws, run_master
+from solutions.master_run import call as run_call
+from solutions.master_run import public_tests, reference_draws, run_master
 from tests import test_catalogue as cat
 
 TESTS = public_tests()

@@ -90,8 +90,8 @@ def test_reference_summaries_come_from_the_current_models(spotify):
 
     import numpy as np
 
-    from poolside import paths
-    from poolside.reference import fingerprint
+    from tests import project as paths
+    from solutions.reference import fingerprint
     from solutions.models import REFERENCES
 
     stored = json.loads(paths.REFERENCE_JSON.read_text())["fingerprints"]
@@ -122,7 +122,7 @@ def test_the_lock_satisfies_every_range_pyproject_and_requirements_in_ask_for():
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
-    from poolside import paths
+    from tests import project as paths
     from poolside.student_env import pins
 
     locked = _locked(paths.REQUIREMENTS)
@@ -137,7 +137,7 @@ def test_the_lock_satisfies_every_range_pyproject_and_requirements_in_ask_for():
 
 
 def test_the_lock_pins_every_package_exactly_and_leaves_out_servers_and_ides():
-    from poolside import paths
+    from tests import project as paths
     from poolside.student_env import pins
 
     lines = pins(paths.REQUIREMENTS)

@@ -1,8 +1,8 @@
 """The runner's trusted half: results.json, capping, and what reaches a spreadsheet."""
 
-from autograder import registry
-from autograder.runner import gradescope_results
-from autograder.sandbox import Sandbox
+from autograder.questions import REGISTRY as registry
+from poolside.grading.runner import gradescope_results
+from poolside.grading.sandbox import Sandbox
 from poolside import gradescope
 from poolside.grade import write_table
 
@@ -16,7 +16,8 @@ def _results(passed: bool):
 
 def test_results_follow_gradescope_and_show_feedback_once_published():
     results = _results(False)
-    out = gradescope_results(results, registry.score(results), ["unsandboxed"], Sandbox("none"))
+    out = gradescope_results(results, registry.score(results), ["unsandboxed"], Sandbox("none"),
+                             registry.questions)
     assert gradescope.validate_results(out) == []
     assert {t["visibility"] for t in out["tests"]} == {"after_published"}
     assert "look at the likelihood" in out["tests"][0]["output"]
@@ -26,7 +27,7 @@ def test_results_follow_gradescope_and_show_feedback_once_published():
 def test_a_question_never_scores_more_than_its_points():
     results = _results(True) + _results(True)  # every case twice, as a forged report might
     scores = registry.score(results)
-    assert scores == registry.QUESTIONS
+    assert scores == registry.questions
 
 
 def test_grades_csv_caps_scores_and_quotes_formulas(tmp_path):

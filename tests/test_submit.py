@@ -14,7 +14,7 @@ import pytest
 from nbformat.v4 import new_markdown_cell, new_notebook
 
 from assignment import submit
-from poolside import paths
+from tests import project as paths
 from poolside.intake import Submission, assignment_name, prepare
 
 ZIP, HTML = "hierarchical-submission.zip", "hierarchical-written-answers.html"

@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from autograder.sandboxed import wire
+from poolside.grading.sandboxed import wire
 
 
 def test_a_record_with_arrays_anywhere_crosses_unchanged(tmp_path):

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from autograder.limits import CELL_TIMEOUT, TIMEOUT
+from .grading.limits import CELL_TIMEOUT, TIMEOUT
+
+#: Where ``poolside build`` puts the zip, relative to the assignment folder one works in.
+DEFAULT_ZIP = Path("dist") / "autograder.zip"
 
 
 #: Options spelled as Otter spells them (``otter run -a ZIP -o DIR``); --out stays an alias.
 AUTOGRADER = click.option(
     "-a", "--autograder", type=click.Path(exists=True, path_type=Path), default=None,
-    help="Autograder zip (default: dist/autograder.zip).")
+    help=f"Autograder zip (default: {DEFAULT_ZIP}).")
 
 
 def output(help_text: str, required: bool = False):
@@ -25,40 +27,44 @@ def output(help_text: str, required: bool = False):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="poolside", prog_name="poolside")
 def cli():
-    """Build, check and grade the Spotify hierarchical-model assignment."""
+    """Build, check and grade autograded notebook assignments (folders with poolside.toml)."""
+
+
+ASSIGNMENT = click.argument("assignment", default=".",
+                            type=click.Path(exists=True, file_okay=False, path_type=Path))
+
+
+def _assignment(folder: Path):
+    from .grading.assignment import AssignmentError, load
+
+    try:
+        return load(folder)
+    except AssignmentError as err:
+        raise click.ClickException(str(err)) from None
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the summaries as JSON.")
-@click.option("--refit", is_flag=True, help="Sample the reference models again and store them.")
-@click.option("--seed", type=int, default=None,
-              help="Seed for --refit (default: the activity's, as in solutions/models.py).")
-def reference(as_json, refit, seed):
-    """Show (or regenerate) the stored reference posterior summaries."""
-    from . import reference as ref
-
-    summaries = ref.main(refit=refit, **({} if seed is None else {"random_seed": seed}))
-    if as_json:
-        click.echo(json.dumps(summaries, indent=1, ensure_ascii=False))
-        return
-    for model, table in summaries.items():
-        click.echo(f"\n{model}")
-        for name, s in table.items():
-            click.echo(f"  {name:28s} median {s['median']:7.2f}  mad_sd {s['mad_sd']:6.2f}"
-                       f"  80% [{s['q10']:6.2f}, {s['q90']:6.2f}]")
-
-
-@cli.command()
-@output("Output folder (default: dist/).")
+@ASSIGNMENT
+@output("Output folder (default: dist/ in the assignment folder).")
 @click.option("--no-check", is_flag=True,
               help="Skip running the solution against its own tests (faster, for drafts).")
-def build(out, no_check):
-    """Regenerate dist/ (student notebook, solution, autograder.zip) from the master notebook."""
+def build(assignment, out, no_check):
+    """Build ASSIGNMENT (default: this folder) from its master notebook: the student bundle,
+    the solution and autograder.zip, as `otter assign` does."""
     from . import build as build_mod
 
-    result = build_mod.main(out=out, check=not no_check)
+    result = build_mod.main(_assignment(assignment), out=out, check=not no_check)
     for label, path in result.items():
         click.echo(f"{label:>12}: {path}")
+
+
+def _zip(autograder: Path | None) -> Path:
+    if autograder is not None:
+        return autograder
+    if not DEFAULT_ZIP.is_file():
+        raise click.ClickException(f"no {DEFAULT_ZIP} here: run `poolside build` first, or "
+                                   "name the zip with -a")
+    return DEFAULT_ZIP
 
 
 @cli.command(name="run")
@@ -73,7 +79,7 @@ def run_(submission, autograder):
     """
     from . import run as run_mod
 
-    result = run_mod.main(submission, autograder=autograder)
+    result = run_mod.main(submission, autograder=_zip(autograder))
     if result["status"] in ("invalid", "error"):
         click.echo(f"{submission}: not graded ({result['status']}): {result['reason']}", err=True)
         sys.exit(1)
@@ -98,12 +104,11 @@ def grade(paths, out, autograder, jobs, timeout, cell_timeout):
     """
     from . import grade as grade_mod
     from . import intake
-    from . import paths as project
 
     if not intake.discover(list(paths)):
         click.echo("nothing to grade: no file in " + ", ".join(map(str, paths)), err=True)
         sys.exit(2)
-    table = grade_mod.main(list(paths), out, autograder or project.DIST / "autograder.zip",
+    table = grade_mod.main(list(paths), out, _zip(autograder),
                            jobs=jobs, timeout=timeout, cell_timeout=cell_timeout)
     if not table["status"].isin(["graded", "timeout"]).any():
         click.echo("no submission could be graded: see the reasons in grades.csv", err=True)
@@ -120,9 +125,8 @@ def gradescope(submission, autograder, keep):
     import tempfile
 
     from . import gradescope as gs
-    from . import paths as project
 
-    autograder = autograder or project.DIST / "autograder.zip"
+    autograder = _zip(autograder)
     with tempfile.TemporaryDirectory() as tmp:
         report = gs.main(submission, autograder, keep or Path(tmp))
     if report["results"] is not None:
@@ -136,12 +140,14 @@ def gradescope(submission, autograder, keep):
 
 
 @cli.command()
-@output("Output folder (default: dist/).")
-def demo(out):
-    """Build dist/, then grade the example submissions and print the table."""
+@ASSIGNMENT
+@output("Output folder (default: dist/ in the assignment folder).")
+def demo(assignment, out):
+    """Build ASSIGNMENT (default: this folder), then grade its example submissions and print
+    the table."""
     from . import demo as demo_mod
 
-    ok = demo_mod.main(out=out, echo=click.echo)
+    ok = demo_mod.main(_assignment(assignment), out=out, echo=click.echo)
     sys.exit(0 if ok else 1)
 
 

@@ -15,11 +15,17 @@ import io
 import json
 import re
 import types
+from pathlib import Path
 
 import numpy as np
 
-from . import paths, reference
-from .master import _QUESTION
+from poolside.master import QUESTION_MARKER as _QUESTION
+
+from poolside.grading.assignment import load
+
+from . import reference
+
+ASSIGNMENT = load(Path(__file__).resolve().parents[1])
 
 __all__ = ["run_master", "public_tests", "call", "reference_draws"]
 
@@ -28,7 +34,7 @@ _SKIP = ("grader.", "import otter", "check_versions", "export_submission", "TEST
 
 
 def _master():
-    return json.loads(paths.MASTER.read_text(encoding="utf-8"))["cells"]
+    return json.loads(ASSIGNMENT.master.read_text(encoding="utf-8"))["cells"]
 
 
 def public_tests() -> dict:
@@ -124,7 +130,8 @@ def run_master(sample=None) -> dict[str, dict]:
         if cell["cell_type"] != "code" or any(mark in source for mark in _SKIP) \
                 or source.lstrip().startswith("%"):
             continue
-        source = source.replace('load_spotify("spotify.csv")', f'load_spotify({str(paths.DATA)!r})')
+        source = source.replace('load_spotify("spotify.csv")',
+                                f'load_spotify({str(ASSIGNMENT.data[0])!r})')
         with contextlib.redirect_stdout(io.StringIO()):
             exec(compile(source, "<master cell>", "exec"), env)
     seen["end"] = env

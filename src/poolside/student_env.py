@@ -15,8 +15,6 @@ from packaging.utils import canonicalize_name
 
 __all__ = ["pins", "versions", "environment_yml", "write"]
 
-#: What a student's conda environment is called (and the kernel INSTALL.md registers).
-ENV_NAME = "spotify-hierarchical"
 PYTHON = "3.12"
 
 
@@ -50,7 +48,7 @@ def versions(lock: Path) -> dict[str, str]:
     return found
 
 
-def environment_yml(lock: Path) -> str:
+def environment_yml(lock: Path, name: str) -> str:
     """A conda ``environment.yml``: Python from conda-forge, every package pinned through pip.
 
     Conda passes the pip section to pip as a requirements file, so the lock's environment
@@ -59,8 +57,8 @@ def environment_yml(lock: Path) -> str:
     body = "\n".join(f'      - "{line}"' for line in pins(lock))
     return (
         "# The tested environment, the same versions as requirements.txt (see INSTALL.md):\n"
-        "#   conda env create -f environment.yml && conda activate " + ENV_NAME + "\n"
-        f"name: {ENV_NAME}\n"
+        "#   conda env create -f environment.yml && conda activate " + name + "\n"
+        f"name: {name}\n"
         "channels:\n"
         "  - conda-forge\n"
         "dependencies:\n"
@@ -71,10 +69,11 @@ def environment_yml(lock: Path) -> str:
     )
 
 
-def write(lock: Path, install_guide: Path, student: Path) -> dict[str, Path]:
-    """Write ``requirements.txt``, ``environment.yml`` and ``INSTALL.md`` into ``student``."""
+def write(lock: Path, install_guide: Path, student: Path, name: str) -> dict[str, Path]:
+    """Write ``requirements.txt``, ``environment.yml`` (its environment called ``name``, the
+    assignment's) and ``INSTALL.md`` into ``student``."""
     student = Path(student)
     shutil.copy(lock, student / "requirements.txt")
-    (student / "environment.yml").write_text(environment_yml(lock), encoding="utf-8")
+    (student / "environment.yml").write_text(environment_yml(lock, name), encoding="utf-8")
     shutil.copy(install_guide, student / "INSTALL.md")
     return {name: student / name for name in ("requirements.txt", "environment.yml", "INSTALL.md")}

@@ -1,4 +1,10 @@
-"""Reference posterior summaries: fit once by the instructor, stored, read at grading time."""
+"""Reference posterior summaries: fit once by the instructor, stored, read at grading time.
+
+Command (from the assignment folder)::
+
+    python -m solutions.reference            # show the stored summaries
+    python -m solutions.reference --refit    # sample the reference models again and store them
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,17 @@ from pathlib import Path
 import numpy as np
 import pymc as pm
 
-from assignment.activity import load_spotify, tidy
+from poolside.grading.assignment import load as load_assignment
 from solutions.models import REFERENCES, SAMPLING, sample
 
-from . import paths
+try:  # the notebook imports activity.py as a top-level module
+    from activity import load_spotify, tidy
+except ImportError:
+    from assignment.activity import load_spotify, tidy
 
 __all__ = ["main", "load", "summarise", "fingerprint"]
+
+ASSIGNMENT = load_assignment(Path(__file__).resolve().parents[1])
 
 #: The statistics stored for every parameter (the "S" of the specification).
 STATS = ("median", "mad_sd", "q10", "q90", "mcse_median")
@@ -68,7 +79,7 @@ def fingerprint_points(reference, n: int = 5, seed: int = 0) -> list[dict[str, n
 
 def fit(random_seed: int = SAMPLING["random_seed"]) -> dict:
     """Fit every reference model and return the JSON document to store."""
-    spotify, _ = load_spotify(paths.DATA)
+    spotify, _ = load_spotify(ASSIGNMENT.data[0])
     document = {"summaries": {}, "diagnostics": {}, "fingerprints": {},
                 "sampling": {**SAMPLING, "random_seed": random_seed}}
     for name, factory in REFERENCES.items():
@@ -87,16 +98,44 @@ def fit(random_seed: int = SAMPLING["random_seed"]) -> dict:
     return document
 
 
-def load(path: Path = paths.REFERENCE_JSON) -> dict[str, dict[str, dict[str, float]]]:
+def load(path: Path = ASSIGNMENT.references) -> dict[str, dict[str, dict[str, float]]]:
     """The stored summaries: ``{model: {parameter: S}}``."""
     return json.loads(Path(path).read_text(encoding="utf-8"))["summaries"]
 
 
 def main(refit: bool = False, random_seed: int = SAMPLING["random_seed"],
-         path: Path = paths.REFERENCE_JSON) -> dict:
+         path: Path = ASSIGNMENT.references) -> dict:
     """Print-ready reference summaries; with ``refit`` the models are sampled and stored first."""
     if refit:
         document = fit(random_seed)
         Path(path).write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n",
                               encoding="utf-8")
     return load(path)
+
+
+def _cli(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m solutions.reference",
+                                     description="Show (or regenerate) the stored reference "
+                                                 "posterior summaries.")
+    parser.add_argument("--refit", action="store_true",
+                        help="sample the reference models again and store them")
+    parser.add_argument("--seed", type=int, default=SAMPLING["random_seed"],
+                        help="seed for --refit (default: the activity's)")
+    parser.add_argument("--json", action="store_true", help="print the summaries as JSON")
+    args = parser.parse_args(argv)
+    summaries = main(refit=args.refit, random_seed=args.seed)
+    if args.json:
+        print(json.dumps(summaries, indent=1, ensure_ascii=False))
+        return 0
+    for model, table in summaries.items():
+        print(f"\n{model}")
+        for name, s in table.items():
+            print(f"  {name:28s} median {s['median']:7.2f}  mad_sd {s['mad_sd']:6.2f}"
+                  f"  80% [{s['q10']:6.2f}, {s['q90']:6.2f}]")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_cli())

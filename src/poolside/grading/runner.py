@@ -3,18 +3,21 @@
 The one grading path. Gradescope's ``run_autograder``, ``poolside grade`` and ``poolside run``
 all call :func:`grade`:
 
-1. draw this grading's inputs (:class:`~autograder.context.Grading`) and plan the probes;
-2. lay out a folder with the notebook, its support files, the plan and the inputs, and run
-   :mod:`autograder.sandboxed.execute` there in a sandbox (:mod:`autograder.sandbox`), which
-   can see nothing else and is killed, with every process it started, when it ends;
-3. read the reports as plain data (:mod:`autograder.sandboxed.wire`), judge them against what
-   only this process knows (:mod:`autograder.registry`) and write Gradescope's
-   ``results.json``, every question capped at its points.
+1. draw this grading's inputs (the assignment's :class:`~poolside.grading.context.Context`)
+   and plan the probes of its registry (:mod:`poolside.grading.registry`);
+2. lay out a folder with the notebook, its helpers and data, the plan and the inputs, and run
+   :mod:`poolside.grading.sandboxed.execute` there in a sandbox
+   (:mod:`poolside.grading.sandbox`), which can see nothing else and is killed, with every
+   process it started, when it ends;
+3. read the reports as plain data (:mod:`poolside.grading.sandboxed.wire`), judge them against
+   what only this process knows and write Gradescope's ``results.json``, every question
+   capped at its points.
 
-Command line::
+Command line (ASSIGNMENT is the folder with ``poolside.toml``: the zip's ``files/``)::
 
-    python -m autograder.runner NOTEBOOK WORKDIR [--cache DIR] [--cell-timeout S] [--timeout S]
-    python -m autograder.runner --gradescope        # inside Gradescope's container
+    python -m poolside.grading.runner NOTEBOOK WORKDIR [--assignment DIR] [--cache DIR]
+        [--cell-timeout S] [--timeout S] [--sandbox KIND]
+    python -m poolside.grading.runner --gradescope /autograder --assignment DIR
 """
 
 from __future__ import annotations
@@ -29,35 +32,26 @@ from pathlib import Path
 
 import nbformat
 
-from . import registry
-from .context import Grading
+from .assignment import Assignment, load
 from .limits import CELL_TIMEOUT, TIMEOUT
 from .sandbox import Sandbox, choose
+from .registry import Registry, write_inputs
 from .sandboxed import wire
 
 __all__ = ["grade", "main", "CELL_TIMEOUT", "TIMEOUT"]
 
 HERE = Path(__file__).resolve().parent
-FILES = HERE.parent
-#: Files the student's notebook expects next to it (the student bundle's helpers and data),
-#: found next to this package (in the autograder zip) or where the repository keeps them.
-SUPPORT = ("activity.py", "versions.py", "submit.py", "spotify.csv")
-PLACES = (FILES, FILES / "assignment", FILES / "data")
-#: The name the notebook is saved under: its first cell opens it by name.
-NOTEBOOK = "hierarchical.ipynb"
 #: Characters of one output kept in the stored executed notebook.
 MAX_OUTPUT = 20_000
 
 
-def _layout(notebook: Path, folder: Path, cache: Path | None) -> None:
+def _layout(notebook: Path, folder: Path, assignment: Assignment, cache: Path | None) -> None:
     if folder.exists():
         shutil.rmtree(folder)
     (folder / "out").mkdir(parents=True)
-    shutil.copy(notebook, folder / NOTEBOOK)
-    for name in SUPPORT:
-        source = next((p / name for p in PLACES if (p / name).is_file()), None)
-        if source is not None:
-            shutil.copy(source, folder / name)
+    shutil.copy(notebook, folder / assignment.notebook)
+    for source in assignment.student_files:
+        shutil.copy(source, folder / source.name)
     shutil.copytree(HERE / "sandboxed", folder / "sandboxed",
                     ignore=shutil.ignore_patterns("__pycache__"))
     if cache is not None and Path(cache).is_dir():
@@ -135,10 +129,10 @@ def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int,
 
 
 def gradescope_results(results: list[dict], scores: dict, notes: list[str],
-                       sandbox: Sandbox) -> dict:
+                       sandbox: Sandbox, questions: dict[str, float]) -> dict:
     """Gradescope's ``results.json``: one test per question, feedback shown once published."""
     tests = []
-    for question, possible in registry.QUESTIONS.items():
+    for question, possible in questions.items():
         cases = [r for r in results if r["question"] == question]
         lines = [f"{'passed' if r['passed'] else 'failed'}: {r['name']} "
                  f"({r['points']:g} pt)" + ("" if r["passed"] else f"\n    {r['message']}")
@@ -152,7 +146,8 @@ def gradescope_results(results: list[dict], scores: dict, notes: list[str],
             "visibility": "visible", "stdout_visibility": "hidden"}
 
 
-def grade(notebook: Path, workdir: Path, results_path: Path, *, sandbox: Sandbox | None = None,
+def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignment, *,
+          sandbox: Sandbox | None = None,
           cache: Path | None = None, cell_timeout: int = CELL_TIMEOUT,
           timeout: float = TIMEOUT, seed: int | None = None,
           executed: Path | None = None) -> dict:
@@ -167,11 +162,12 @@ def grade(notebook: Path, workdir: Path, results_path: Path, *, sandbox: Sandbox
     sandbox = sandbox or choose()
     workdir = Path(workdir)
     folder = workdir / "student"
-    grading = Grading(seed)
+    registry: Registry = assignment.load_registry()
+    grading = registry.context(seed)
     entries = registry.plan(grading)
-    _layout(Path(notebook), folder, cache)
+    _layout(Path(notebook), folder, assignment, cache)
     inside = sandbox.folder_inside(folder)
-    registry.write_inputs(grading, entries, folder, NOTEBOOK, cell_timeout)
+    write_inputs(grading, entries, folder, assignment.notebook, cell_timeout)
     env = {k: v for k, v in os.environ.items()
            if k.startswith(("MALLOC_", "NUMBA_CPU_NAME", "OMP_", "LANG", "LC_"))}
     env.update({"PYTENSOR_FLAGS": f"base_compiledir={inside}/cache/pytensor,cxx=",
@@ -184,7 +180,7 @@ def grade(notebook: Path, workdir: Path, results_path: Path, *, sandbox: Sandbox
     results = registry.judge(grading, reports)
     scores = registry.score(results)
     notes = _notes(execution, errors, run, cell_timeout, sandbox)
-    output = gradescope_results(results, scores, notes, sandbox)
+    output = gradescope_results(results, scores, notes, sandbox, registry.questions)
     results_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = results_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(output, indent=1), encoding="utf-8")
@@ -194,7 +190,7 @@ def grade(notebook: Path, workdir: Path, results_path: Path, *, sandbox: Sandbox
             "timed_out": run["timed_out"], "seconds": run["seconds"], "results": results}
 
 
-def _gradescope(root: Path) -> int:
+def _gradescope(root: Path, assignment: Assignment) -> int:
     """Gradescope's entry point: grade the one notebook uploaded, whatever else came with it."""
     submission = root / "submission"
     notebooks = sorted(p for p in submission.rglob("*.ipynb")
@@ -202,17 +198,17 @@ def _gradescope(root: Path) -> int:
     results_path = root / "results" / "results.json"
     if len(notebooks) != 1:
         message = (f"The upload holds {len(notebooks)} notebooks; upload exactly one "
-                   "(hierarchical.ipynb). Nothing was graded.")
+                   f"({assignment.notebook}). Nothing was graded.")
         tests = [{"name": q, "score": 0.0, "max_score": p, "status": "failed",
                   "visibility": "visible", "output": message}
-                 for q, p in registry.QUESTIONS.items()]
+                 for q, p in assignment.load_registry().questions.items()]
         results_path.parent.mkdir(parents=True, exist_ok=True)
         results_path.write_text(json.dumps({"score": 0.0, "tests": tests, "output": message}))
         return 0
     workdir = Path(tempfile.mkdtemp(prefix="poolside-grading-"))
     try:
         # An instructor may shorten the limits (the adversary tests do) without rebuilding.
-        grade(notebooks[0], workdir, results_path, cache=root / "cache",
+        grade(notebooks[0], workdir, results_path, assignment, cache=root / "cache",
               cell_timeout=int(os.environ.get("POOLSIDE_CELL_TIMEOUT", CELL_TIMEOUT)),
               timeout=float(os.environ.get("POOLSIDE_TIMEOUT", TIMEOUT)))
     finally:
@@ -221,19 +217,22 @@ def _gradescope(root: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.runner")
+    parser = argparse.ArgumentParser(prog="python -m poolside.grading.runner")
     parser.add_argument("notebook", nargs="?", type=Path)
     parser.add_argument("workdir", nargs="?", type=Path)
     parser.add_argument("--gradescope", nargs="?", const="/autograder", default=None)
+    parser.add_argument("--assignment", type=Path, default=Path("."),
+                        help="the folder with poolside.toml (default: here)")
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT)
     parser.add_argument("--timeout", type=float, default=TIMEOUT)
     parser.add_argument("--sandbox", choices=("bwrap", "user", "none"))
     args = parser.parse_args(argv)
+    assignment = load(args.assignment)
     if args.gradescope:
-        return _gradescope(Path(args.gradescope))
+        return _gradescope(Path(args.gradescope), assignment)
     workdir = args.workdir.resolve()
-    summary = grade(args.notebook.resolve(), workdir, workdir / "results.json",
+    summary = grade(args.notebook.resolve(), workdir, workdir / "results.json", assignment,
                     sandbox=choose(args.sandbox), cache=args.cache,
                     cell_timeout=args.cell_timeout, timeout=args.timeout,
                     executed=workdir / "executed.ipynb")

@@ -19,7 +19,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from autograder.limits import RUNNER_MARGIN, TIMEOUT
+from .grading.limits import RUNNER_MARGIN, TIMEOUT
 
 __all__ = ["make_tree", "run_entry_point", "validate_results", "check_environment", "main"]
 
@@ -159,7 +159,7 @@ def warm_as_setup_does(root: Path, timeout: float = 600) -> subprocess.Completed
     interpreter for the conda environment's and ``root`` for ``/autograder``; None if the
     zip's ``setup.sh`` has no such step."""
     setup = (root / "source" / "setup.sh").read_text()
-    step = next((line for line in setup.splitlines() if "autograder.cache warm" in line), None)
+    step = next((line for line in setup.splitlines() if "grading.cache warm" in line), None)
     if step is None:
         return None
     folder, _, command = step.partition("&&")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from autograder.limits import TIMEOUT
-
-from . import grade, paths
+from . import grade
+from .grading.limits import TIMEOUT
 
 __all__ = ["main", "format_scores"]
 
@@ -21,7 +20,7 @@ def main(submission: Path, autograder: Path | None = None, timeout: float = TIME
         ``questions`` maps each autograded question to ``{"score", "possible"}`` (written
         answers are graded by hand), plus ``total``, ``possible``, ``status`` and ``reason``.
     """
-    autograder = Path(autograder or paths.DIST / "autograder.zip")
+    autograder = Path(autograder or Path("dist") / "autograder.zip")
     points = grade.question_points(autograder)
     with tempfile.TemporaryDirectory(prefix="poolside-run-") as tmp:
         row = grade.main([submission], Path(tmp), autograder, jobs=1, timeout=timeout,

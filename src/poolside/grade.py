@@ -1,6 +1,6 @@
 """``poolside grade``: grade a class's submissions on one machine, without Docker.
 
-Every submission is graded by the autograder zip's own runner (``autograder/runner.py``, the
+Every submission is graded by the autograder zip's own runner (``poolside.grading.runner``, the
 same one Gradescope's ``run_autograder`` calls) in its own process and temporary folder: the
 notebook runs in a sandbox, the verdicts in the runner. A runner that overruns is killed and
 recorded. Each finished submission's
@@ -27,9 +27,9 @@ from typing import Callable
 
 import pandas as pd
 
-from autograder.limits import CELL_TIMEOUT, RUNNER_MARGIN, TIMEOUT
-from autograder.sandbox import choose
-
+from .grading.cache import environment
+from .grading.limits import CELL_TIMEOUT, RUNNER_MARGIN, TIMEOUT
+from .grading.sandbox import choose
 from .intake import Submission, assignment_name, discover, prepare
 from .progress import Progress, to_stderr
 
@@ -44,15 +44,13 @@ GRADING_ENV = {"MALLOC_ARENA_MAX": "1", "MALLOC_TRIM_THRESHOLD_": "1000000"}
 
 
 def default_cache() -> Path:
-    """The compile cache shared by local batches (see ``autograder/cache.py``)."""
+    """The compile cache shared by local batches (see :mod:`poolside.grading.cache`)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "poolside" / "compile"
 
 
 def grading_environment(cache_root) -> dict[str, str]:
     """What every grading process exports: allocator settings and the compile cache."""
-    from autograder.cache import environment
-
     return {**GRADING_ENV, **environment(cache_root)}
 
 
@@ -80,8 +78,8 @@ def warm_cache(cache_root: Path, echo: Callable[[str], None], files: Path,
         echo(f"compile cache {cache_root} already warm for this autograder\n")
         return
     echo(f"warming the compile cache in {cache_root}\n")
-    command = [sys.executable, "-m", "autograder.cache", "warm", str(cache_root),
-               str(files / "spotify.csv")]
+    command = [sys.executable, "-m", "poolside.grading.cache", "warm", str(cache_root),
+               "--assignment", str(files)]
     completed = subprocess.run(command, capture_output=True, text=True, cwd=files,
                                env={**os.environ, **grading_environment(cache_root)})
     if completed.returncode != 0:
@@ -99,7 +97,7 @@ RECORD = "results.json"
 def question_points(autograder: Path) -> dict[str, float]:
     """Points per autograded question, from the registry inside the zip."""
     with zipfile.ZipFile(autograder) as zf:
-        text = zf.read("files/autograder/points.json").decode()
+        text = zf.read("files/points.json").decode()
     return {q: float(p) for q, p in json.loads(text).items()}
 
 
@@ -165,8 +163,8 @@ def grade_one(submission: Submission, files: Path, out: Path, key: str,
         if notebook is None:
             record["reason"] = reason
         else:
-            command = [sys.executable, "-m", "autograder.runner", str(notebook), str(tmp),
-                       "--cache", str(cache), "--cell-timeout", str(cell_timeout),
+            command = [sys.executable, "-m", "poolside.grading.runner", str(notebook), str(tmp),
+                       "--assignment", str(files), "--cache", str(cache), "--cell-timeout", str(cell_timeout),
                        "--timeout", str(timeout), "--sandbox", sandbox]
             proc = subprocess.Popen(command, cwd=files, start_new_session=True,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

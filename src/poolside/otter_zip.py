@@ -16,17 +16,17 @@ from .grade import grading_environment
 
 __all__ = ["tune_entry_point", "SETUP", "RUNNER", "OTTER_COMMAND", "GRADESCOPE_CACHE"]
 
-#: Where the Gradescope image keeps its compile cache (autograder/cache.py).
+#: Where the Gradescope image keeps its compile cache (poolside/grading/cache.py).
 GRADESCOPE_CACHE = "/autograder/cache"
 _FILES = "/autograder/source/files"
 #: Appended to setup.sh, run once when Gradescope builds the image: compile the reference
 #: models, make the unprivileged user the student's side runs as, and make what it must not
-#: read root-only (autograder/sandbox.py).
+#: read root-only (poolside/grading/sandbox.py).
 SETUP = f"""
-# Compile the reference models into the image (autograder/cache.py)
-cd {_FILES} && mamba run -n otter-env python -m autograder.cache warm {GRADESCOPE_CACHE} spotify.csv
+# Compile what grading compiles into the image (poolside/grading/cache.py)
+cd {_FILES} && mamba run -n otter-env python -m poolside.grading.cache warm {GRADESCOPE_CACHE} --assignment {_FILES}
 
-# The student's notebook runs as this user (autograder/sandbox.py); bubblewrap is used
+# The student's notebook runs as this user (poolside/grading/sandbox.py); bubblewrap is used
 # instead where the container allows namespaces.
 apt-get install -y bubblewrap || true
 id -u poolside-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin poolside-student
@@ -36,7 +36,7 @@ chmod o+x /root
 #: Otter's grading command in its run_autograder template, as rendered for Gradescope.
 OTTER_COMMAND = "python /autograder/source/run_otter.py"
 #: Replaces OTTER_COMMAND: the one grading path.
-RUNNER = "python -m autograder.runner --gradescope /autograder"
+RUNNER = f"python -m poolside.grading.runner --gradescope /autograder --assignment {_FILES}"
 
 
 def tune_entry_point(zip_path: Path) -> None:

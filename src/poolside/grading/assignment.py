@@ -1,0 +1,176 @@
+"""An assignment folder, as its ``poolside.toml`` describes it.
+
+Every command works on a folder that holds a ``poolside.toml``; the folder ships as it is laid
+out, and nothing else is guessed. Paths in the file are relative to its folder::
+
+    [assignment]
+    name = "spotify-hierarchical"          # Otter's assignment name; submissions must match
+    master = "assignment/hierarchical.ipynb"
+    helpers = ["assignment/activity.py"]   # modules the notebook imports (next to it)
+    data = ["data/spotify.csv"]            # data the notebook reads (next to it)
+    registry = "autograder.questions"      # module with REGISTRY (see poolside.grading.registry)
+    grading = ["autograder", "solutions"]  # what the registry needs, shipped in the zip
+    references = "solutions/reference.json"  # optional: stored reference results
+    environment = "assignment/requirements.txt"  # optional: the grading lock
+
+    [student]                              # optional: the student bundle's environment
+    environment = "assignment/student-requirements.txt"
+    install_guide = "assignment/INSTALL.md"
+
+    [hooks]                                # optional: "module:function", importable here
+    warm = "autograder.warm:warm"          # compile what grading compiles (a cache)
+    examples = "solutions.examples:write_examples"   # example submissions for the demo
+
+The build writes a copy into ``autograder.zip`` with the paths as they are laid out there
+(:meth:`Assignment.shipped`), so the runner reads its assignment the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Assignment", "load", "CONFIG", "AssignmentError"]
+
+#: The file that makes a folder an assignment.
+CONFIG = "poolside.toml"
+
+
+class AssignmentError(ValueError):
+    """The folder is not an assignment poolside can use; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment folder (see the module docstring for the fields)."""
+
+    root: Path
+    name: str
+    master: Path | None
+    helpers: tuple[Path, ...]
+    data: tuple[Path, ...]
+    registry: str
+    grading: tuple[Path, ...]
+    references: Path | None = None
+    environment: Path | None = None
+    student_environment: Path | None = None
+    install_guide: Path | None = None
+    hooks: dict = field(default_factory=dict)
+    notebook_name: str | None = None
+
+    @property
+    def notebook(self) -> str:
+        """The file name the student's notebook has (and is graded under)."""
+        return self.notebook_name or self.master.name
+
+    @property
+    def student_files(self) -> tuple[Path, ...]:
+        """What sits next to the student's notebook: helpers, then data."""
+        return self.helpers + self.data
+
+    def activate(self) -> None:
+        """Make the registry and the hooks importable (from the assignment's folder)."""
+        if str(self.root) not in sys.path:
+            sys.path.insert(0, str(self.root))
+
+    def load_registry(self):
+        """The assignment's :class:`~poolside.grading.registry.Registry`."""
+        self.activate()
+        return importlib.import_module(self.registry).REGISTRY
+
+    def hook(self, name: str):
+        """The function a ``[hooks]`` entry names, or None when the assignment has none."""
+        target = self.hooks.get(name)
+        if not target:
+            return None
+        module, _, function = target.partition(":")
+        self.activate()
+        return getattr(importlib.import_module(module), function)
+
+    def shipped(self) -> str:
+        """This file as laid out in ``autograder.zip``: student files flat next to the
+        notebook (as Otter ships them), the grading files under their own names, and the
+        notebook's name in place of the master (which does not ship)."""
+        def rel(path: Path) -> str:
+            return path.relative_to(self.root).as_posix()
+
+        lines = ["# Written by poolside build from the assignment's poolside.toml.",
+                 "[assignment]",
+                 f"name = {json.dumps(self.name)}",
+                 f"notebook = {json.dumps(self.notebook)}",
+                 f"helpers = {json.dumps([p.name for p in self.helpers])}",
+                 f"data = {json.dumps([p.name for p in self.data])}",
+                 f"registry = {json.dumps(self.registry)}",
+                 f"grading = {json.dumps([rel(p) for p in self.grading])}"]
+        if self.references is not None:
+            lines.append(f"references = {json.dumps(rel(self.references))}")
+        if self.hooks.get("warm"):
+            lines += ["", "[hooks]", f"warm = {json.dumps(self.hooks['warm'])}"]
+        return "\n".join(lines) + "\n"
+
+
+def _path(root: Path, value, key: str, required: bool = True) -> Path | None:
+    if value is None:
+        if required:
+            raise AssignmentError(f"{root / CONFIG}: `{key}` is missing")
+        return None
+    if not isinstance(value, str):
+        raise AssignmentError(f"{root / CONFIG}: `{key}` should be a path (a string)")
+    path = (root / value).resolve()
+    if not path.exists():
+        raise AssignmentError(f"{root / CONFIG}: `{key}` names {value}, which does not exist")
+    return path
+
+
+def _paths(root: Path, values, key: str) -> tuple[Path, ...]:
+    if values is None:
+        return ()
+    if not isinstance(values, list):
+        raise AssignmentError(f"{root / CONFIG}: `{key}` should be a list of paths")
+    return tuple(_path(root, v, key) for v in values)
+
+
+def load(folder: str | Path = ".") -> Assignment:
+    """Read ``folder/poolside.toml``.
+
+    Raises
+    ------
+    AssignmentError
+        When the file is missing or names something that is not there.
+    """
+    root = Path(folder).resolve()
+    config = root / CONFIG
+    if not config.is_file():
+        raise AssignmentError(f"{root} is not an assignment folder: it has no {CONFIG}")
+    try:
+        raw = tomllib.loads(config.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise AssignmentError(f"{config}: {err}") from None
+    section = raw.get("assignment", {})
+    student = raw.get("student", {})
+    registry = section.get("registry")
+    if not isinstance(registry, str) or not registry:
+        raise AssignmentError(f"{config}: `registry` (a module name) is missing")
+    name = section.get("name")
+    if not isinstance(name, str) or not name:
+        raise AssignmentError(f"{config}: `name` is missing")
+    notebook = section.get("notebook")
+    return Assignment(
+        root=root, name=name, notebook_name=notebook if isinstance(notebook, str) else None,
+        master=_path(root, section.get("master"), "master", required=notebook is None),
+        helpers=_paths(root, section.get("helpers"), "helpers"),
+        data=_paths(root, section.get("data"), "data"),
+        registry=registry,
+        grading=_paths(root, section.get("grading"), "grading"),
+        references=_path(root, section.get("references"), "references", required=False),
+        environment=_path(root, section.get("environment"), "environment", required=False),
+        student_environment=_path(root, student.get("environment"), "student.environment",
+                                  required=False),
+        install_guide=_path(root, student.get("install_guide"), "student.install_guide",
+                            required=False),
+        hooks=dict(raw.get("hooks", {})),
+    )

@@ -1,0 +1,139 @@
+"""An assignment's autograded cases, and the one way they are run: plan, judge, score.
+
+An assignment's registry module (named by ``registry`` in its ``poolside.toml``) defines
+``REGISTRY = Registry(CASES, QUESTIONS, Grading)``: its :class:`Case` list, the points of each
+question, and its :class:`~poolside.grading.context.Context` subclass. The same methods serve
+every way of grading: :mod:`poolside.grading.runner` plans the probes, runs them in the
+sandbox and judges the reports; :meth:`Registry.check` runs one case's probes in the calling
+process (the master notebook's hidden test cells under ``otter run``, and the unit tests).
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+from .context import Context
+from .feedback import GradingError
+from .sandboxed import probes, wire
+
+__all__ = ["Case", "Registry", "write_inputs"]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test case: ``points`` for ``question`` when ``verdict`` raises nothing.
+
+    ``plan(grading)`` returns the probe entries the case needs (entries with the same ``id``
+    are run once); ``verdict(grading, reports)`` judges the reports, keyed by probe id, and
+    raises :class:`~poolside.grading.feedback.GradingError` with a message for the student.
+    """
+
+    question: str
+    name: str
+    points: float
+    plan: Callable[[Context], list[dict]]
+    verdict: Callable[[Context, dict], None]
+
+
+class Registry:
+    """Every autograded case of an assignment.
+
+    Parameters
+    ----------
+    cases : sequence of Case
+    questions : mapping
+        Points of each autograded question; a question never scores more than this.
+    context : type
+        The :class:`~poolside.grading.context.Context` subclass made for each grading.
+    """
+
+    def __init__(self, cases: Sequence[Case], questions: Mapping[str, float],
+                 context: type[Context]):
+        unknown = sorted({c.question for c in cases} - set(questions))
+        if unknown:
+            raise ValueError(f"cases for questions without points: {unknown}")
+        self.cases = tuple(cases)
+        self.questions = dict(questions)
+        self.context = context
+
+    def case(self, name: str) -> Case:
+        """The case whose ``name`` is given (as in the master notebook's test cells)."""
+        for c in self.cases:
+            if c.name == name:
+                return c
+        raise KeyError(f"no test case named {name!r}")
+
+    def plan(self, grading: Context, cases: Sequence[Case] | None = None) -> list[dict]:
+        """Every probe the cases need, each once, in the order of the cases."""
+        entries, seen = [], set()
+        for c in self.cases if cases is None else cases:
+            for entry in c.plan(grading):
+                if entry["id"] not in seen:
+                    seen.add(entry["id"])
+                    entries.append(entry)
+        return entries
+
+    def judge(self, grading: Context, reports: dict,
+              cases: Sequence[Case] | None = None) -> list[dict]:
+        """One result per case: ``question``, ``name``, ``points``, ``passed`` and ``message``.
+
+        A verdict that fails for any reason other than a :class:`GradingError` (a report shaped
+        in a way no check foresaw) fails its case with a plain message; it never stops grading.
+        """
+        results = []
+        for c in self.cases if cases is None else cases:
+            try:
+                c.verdict(grading, reports)
+                passed, message = True, ""
+            except GradingError as err:
+                passed, message = False, str(err)
+            except Exception as err:  # noqa: BLE001 - a forged report must not crash the grader
+                passed, message = False, (f"This check could not read what your code produced "
+                                          f"({type(err).__name__}).")
+                traceback.print_exc()
+            results.append({"question": c.question, "name": c.name, "points": c.points,
+                            "passed": passed, "message": message})
+        return results
+
+    def score(self, results: list[dict]) -> dict[str, float]:
+        """Points per question: the passed cases' points, never more than the question's."""
+        scores = {q: 0.0 for q in self.questions}
+        for r in results:
+            if r["passed"]:
+                scores[r["question"]] += r["points"]
+        return {q: min(s, self.questions[q]) for q, s in scores.items()}
+
+    def check(self, name: str, env: dict, seed: int | None = 0) -> None:
+        """Run the case ``name`` against ``env`` in this process; raise its GradingError.
+
+        The probes' reports cross :func:`wire.roundtrip` as they would cross the sandbox, so
+        this path judges exactly what the sandboxed one would.
+        """
+        c = self.case(name)
+        grading = self.context(seed)
+        entries = self.plan(grading, [c])
+        inputs = wire.roundtrip(grading.inputs)
+        reports = {}
+        import matplotlib.pyplot as plt
+
+        before = set(plt.get_fignums())
+        try:
+            for entry in entries:
+                reports[entry["id"]] = wire.roundtrip(probes.probe(entry, env, inputs))
+        finally:
+            for number in set(plt.get_fignums()) - before:
+                plt.close(number)
+        result = self.judge(grading, reports, [c])[0]
+        if not result["passed"]:
+            raise GradingError(result["message"])
+
+
+def write_inputs(grading: Context, entries: list[dict], folder: Path, notebook: str,
+                 cell_timeout: int) -> None:
+    """The plan and inputs the sandboxed side reads (:mod:`poolside.grading.sandboxed.execute`)."""
+    wire.dump({"notebook": notebook, "cell_timeout": int(cell_timeout), "probes": entries},
+              folder, "plan")
+    wire.dump(grading.inputs, folder, "inputs")
