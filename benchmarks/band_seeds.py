@@ -11,6 +11,12 @@ seeds the largest ratio should sit well below 1, and no fit should fail.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# The example assignment (assignment/, autograder/, solutions/) is a folder, not a package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import logging
 

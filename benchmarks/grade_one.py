@@ -2,7 +2,7 @@
 
 Each configuration grades the solution notebook on one core (``taskset -c 0``), as
 Gradescope's 0.5 vCPU container would, the way its zip's ``run_autograder`` does: with the
-zip's own runner (``python -m autograder.runner``: the notebook in a sandbox, the verdicts
+zip's own runner (``python -m poolside.grading.runner``: the notebook in a sandbox, the verdicts
 outside) when the zip has one, else with ``otter run`` (the checks inside the kernel, as before
 the runner existed). It reports the median over ``--runs`` of:
 
@@ -45,9 +45,10 @@ from poolside.grade import GRADING_ENV
 
 def cache_environment(python: str, root: Path) -> dict[str, str]:
     """Point a stack's compile caches at ``root``. The new stack says how itself
-    (``autograder.cache.environment``); an older one has only PyTensor's base_compiledir."""
+    (``poolside.grading.cache.environment``); an older one has only PyTensor's base_compiledir."""
     probe = subprocess.run(
-        [python, "-c", "import json, sys; from poolside.grading.cache import environment; "
+        [python, "-c", "import json, sys\ntry:\n from poolside.grading.cache import environment\n"
+                       "except ImportError:\n from autograder.cache import environment\n"
                        "print(json.dumps(environment(sys.argv[1])))", str(root)],
         capture_output=True, text=True, cwd=_repo(python))
     if probe.returncode == 0:
@@ -65,9 +66,11 @@ def warm(python: str, dist: Path, cache: Path) -> None:
     """Fill ``cache`` the way the stack's own grading does before the first submission."""
     env = {**os.environ, **cache_environment(python, cache)}
     repo = _repo(python)
-    warmer = subprocess.run([python, "-m", "autograder.cache", "warm", str(cache),
-                             str(repo / "data" / "spotify.csv")], env=env, cwd=repo,
-                            capture_output=True, text=True)
+    if (repo / "poolside.toml").is_file():  # an assignment folder (this layout)
+        command = ["-m", "poolside.grading.cache", "warm", str(cache), "--assignment", str(repo)]
+    else:  # the layout before poolside.toml
+        command = ["-m", "autograder.cache", "warm", str(cache), str(repo / "data" / "spotify.csv")]
+    warmer = subprocess.run([python, *command], env=env, cwd=repo, capture_output=True, text=True)
     if warmer.returncode != 0:  # a stack without a warm step: grade once to fill the cache
         measure(python, dist, cache)
 
@@ -77,14 +80,18 @@ def _command(python: str, dist: Path, cache: Path, out: str) -> tuple[list[str],
     zip_path = dist / "autograder.zip"
     notebook = str(dist / "solution/hierarchical.ipynb")
     with zipfile.ZipFile(zip_path) as zf:
-        if "files/autograder/runner.py" in zf.namelist():
+        runners = {"files/poolside/grading/runner.py": ["poolside.grading.runner"],
+                   "files/autograder/runner.py": ["autograder.runner"]}
+        found = next((r for r in runners if r in zf.namelist()), None)
+        if found is not None:
             files = Path(out) / "files"
             for name in zf.namelist():
                 if name.startswith("files/") and not name.endswith("/"):
                     (files / name[6:]).parent.mkdir(parents=True, exist_ok=True)
                     (files / name[6:]).write_bytes(zf.read(name))
-            return ([python, "-m", "autograder.runner", notebook, str(Path(out) / "work"),
-                     "--cache", str(cache)], str(files))
+            extra = ["--assignment", str(files)] if "poolside" in found else []
+            return ([python, "-m", *runners[found], notebook, str(Path(out) / "work"),
+                     "--cache", str(cache), *extra], str(files))
     return [python, "-m", "otter", "run", "-a", str(zip_path), "-o", out, notebook], None
 
 
@@ -141,7 +148,7 @@ def _role(cmdline: list[str]) -> str:
     """Which part of grading a process is, from its command line."""
     text = " ".join(cmdline)
     for marker, role in (("ipykernel", "kernel"), ("sandboxed.execute", "notebook runner"),
-                         ("autograder.runner", "grader"), ("otter", "otter"),
+                         ("grading.runner", "grader"), ("autograder.runner", "grader"), ("otter", "otter"),
                          ("bwrap", "sandbox"), ("setpriv", "sandbox"), ("taskset", "taskset")):
         if marker in text:
             return role

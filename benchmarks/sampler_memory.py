@@ -7,10 +7,15 @@ warm compile cache). Each run is its own process, so imports and compiles are co
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# The example assignment (assignment/, autograder/, solutions/) is a folder, not a package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import os
 import subprocess
-import sys
 
 CHILD = """
 import resource, sys, time
@@ -40,7 +45,8 @@ def main() -> None:
     for run in range(args.runs):
         for sampler in args.samplers:  # interleaved, so load drifts hit both alike
             done = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", CHILD, sampler],
-                                  capture_output=True, text=True, env=env, check=True)
+                                  capture_output=True, text=True, env=env, check=True,
+                                  cwd=Path(__file__).resolve().parents[1])
             cpu, pss, peak = done.stdout.split()[-3:]
             print(f"run {run + 1} {sampler:>6}: sampling CPU {cpu} s, PSS after {pss} MB, "
                   f"peak RSS {peak} MB", flush=True)

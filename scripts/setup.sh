@@ -33,7 +33,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# Submissions are graded in a bubblewrap sandbox (autograder/sandbox.py). Install it where we
+# Submissions are graded in a bubblewrap sandbox (src/poolside/grading/sandbox.py). Install it where we
 # can; otherwise say how, once: grading still works, unsandboxed.
 if ! command -v bwrap >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

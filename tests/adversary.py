@@ -308,6 +308,10 @@ def write_forgeries(student: Path, solution: Path, out: Path) -> dict[str, Path]
                 zf.writestr("autograder/__init__.py", "")
                 zf.writestr("autograder/registry.py", "def check(*a, **k):\n    return None\n")
                 zf.writestr("autograder/questions.py", "CASES = ()\n")
+                zf.writestr("poolside/__init__.py", "")
+                zf.writestr("poolside/grading/__init__.py", "")
+                zf.writestr("poolside/grading/runner.py", "raise SystemExit(0)\n")
+                zf.writestr("poolside.toml", '[assignment]\nname = "x"\nregistry = "x"\n')
                 zf.writestr("tests/q2.py", "OK_FORMAT = False\npoints = 100\n")
                 zf.writestr("results/results.json", json.dumps({"score": 999, "tests": []}))
         else:

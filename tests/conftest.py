@@ -26,7 +26,7 @@ def artist_means():
 @pytest.fixture(scope="session")
 def master_run():
     """The master's solution run once in this process, cell by cell, with stand-in fits
-    (:func:`poolside.solution.run_master`): the variables by question, and at the end."""
+    (:func:`solutions.master_run.run_master`): the variables by question, and at the end."""
     import matplotlib.pyplot as plt
 
     from solutions.master_run import run_master

@@ -57,7 +57,11 @@ def test_build_environment_yml_pins_python_and_the_same_packages(built):
 def test_build_zip_ships_the_checks_and_references(built):
     names = set(zipfile.ZipFile(built["autograder"]).namelist())
     assert {"files/autograder/questions.py", "files/solutions/reference.json",
-            "files/solutions/models.py", "files/spotify.csv", "files/activity.py"} <= names
+            "files/solutions/models.py", "files/spotify.csv", "files/activity.py",
+            "files/poolside/grading/runner.py", "files/poolside.toml", "files/points.json"} <= names
+    # only the engine of the package ships, and none of the instructor's tooling
+    assert not {"files/poolside/cli.py", "files/poolside/build.py",
+                "files/solutions/examples.py", "files/solutions/reference.py"} & names
 
 
 def test_build_writes_every_example_submission(built):
@@ -96,3 +100,16 @@ def test_the_masters_hidden_cells_follow_the_registry():
     cell = next(c for c in edited["cells"] if master._is_hidden_test(c))
     cell["source"] = [line.replace("points: 2", "points: 20") for line in cell["source"]]
     assert master.sync(edited, paths.ASSIGNMENT) != edited
+
+
+def test_a_questions_points_follow_the_registry():
+    from poolside import master
+    from tests import project as paths
+
+    nb = json.loads(paths.MASTER.read_text(encoding="utf-8"))
+    edited = json.loads(json.dumps(nb))
+    cell = next(c for c in edited["cells"] if c["cell_type"] == "raw"
+                and "".join(c["source"]).startswith("# BEGIN QUESTION\nname: q3\n"))
+    cell["source"] = [line.replace("points: 6", "points: 60") for line in cell["source"]]
+    assert "points: 60" in "".join(cell["source"])
+    assert master.sync(edited, paths.ASSIGNMENT) == nb  # the registry's 6 comes back

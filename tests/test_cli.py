@@ -21,7 +21,7 @@ def test_python_dash_m_poolside_is_the_same_command():
     done = subprocess.run([sys.executable, "-m", "poolside", "--help"], capture_output=True,
                           text=True)
     assert done.returncode == 0
-    assert {"build", "grade", "run", "gradescope", "demo"} <= set(done.stdout.split())
+    assert {"build", "sync", "grade", "run", "gradescope", "demo"} <= set(done.stdout.split())
 
 
 @pytest.mark.parametrize("command,options", [

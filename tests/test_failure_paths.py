@@ -1,8 +1,8 @@
 """Every way a check can fail says so in its own words: one test per failure path.
 
 Two routes, as grading has them: a probe's report that says the function could not run
-(judged by :func:`autograder.registry.judge` from a report written here), and a function that
-runs but returns the wrong thing (called by :func:`autograder.registry.check` in-process).
+(judged by :meth:`Registry.judge` from a report written here), and a function that
+runs but returns the wrong thing (called by :meth:`Registry.check` in-process).
 """
 
 from __future__ import annotations

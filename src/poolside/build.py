@@ -61,9 +61,9 @@ def stage(assignment: Assignment, workdir: Path) -> Path:
     """Lay out the master notebook and everything it ships with; return the master's path."""
     if master.out_of_step(assignment):
         raise RuntimeError(
-            "the master notebook's hidden test cells differ from the registry "
-            f"({assignment.registry}); run `python -m poolside.master {assignment.root}` and "
-            "review the change")
+            "the master notebook's hidden test cells or points differ from the registry "
+            f"({assignment.registry}); run `poolside sync {assignment.root}` and review the "
+            "change")
     for source in assignment.student_files:
         _copy(source, workdir / source.name)
     if assignment.environment is not None:

@@ -67,6 +67,20 @@ def _zip(autograder: Path | None) -> Path:
     return DEFAULT_ZIP
 
 
+@cli.command()
+@ASSIGNMENT
+def sync(assignment):
+    """Rewrite the master notebook's hidden test cells and autograded points from the
+    registry of ASSIGNMENT (default: this folder); `poolside build` refuses a master that is
+    out of step."""
+    from . import master
+
+    folder = _assignment(assignment)
+    changed = master.out_of_step(folder)
+    master.write(folder)
+    click.echo(f"{folder.master}: " + ("updated from the registry" if changed else "already in step"))
+
+
 @cli.command(name="run")
 @click.argument("submission", type=click.Path(exists=True, path_type=Path))
 @AUTOGRADER

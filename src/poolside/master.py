@@ -7,7 +7,7 @@ generated here, which runs the case through
 :meth:`poolside.grading.registry.Registry.check`. ``poolside build`` refuses a master whose
 hidden cells differ from what the registry gives; :func:`sync` rewrites them::
 
-    python -m poolside.master [ASSIGNMENT]
+    poolside sync [ASSIGNMENT]          (or python -m poolside.master [ASSIGNMENT])
 """
 
 from __future__ import annotations
@@ -53,9 +53,20 @@ def _is_hidden_test(cell) -> bool:
         and re.search(r"^hidden:\s*true", source, re.MULTILINE) is not None
 
 
+_POINTS = re.compile(r"^points:.*$", re.MULTILINE)
+
+
+def _with_points(cell: dict, source: str, points: float) -> dict:
+    line = f"points: {points:g}"
+    text = _POINTS.sub(line, source) if _POINTS.search(source) else source.rstrip("\n") + "\n" + line
+    return {**cell, "source": text.splitlines(keepends=True)}
+
+
 def sync(nb: dict, assignment: Assignment) -> dict:
-    """``nb`` (notebook JSON) with every hidden test cell regenerated from the registry."""
-    cases = assignment.load_registry().cases
+    """``nb`` (notebook JSON) with every hidden test cell regenerated from the registry, and
+    every autograded question's ``points`` set to the registry's."""
+    registry = assignment.load_registry()
+    cases = registry.cases
 
     cells, question = [], None
     pending: list = []
@@ -64,6 +75,8 @@ def sync(nb: dict, assignment: Assignment) -> dict:
         match = QUESTION_MARKER.search(source) if cell["cell_type"] == "raw" else None
         if match:
             question = match.group(1)
+            if question in registry.questions:
+                cell = _with_points(cell, source, registry.questions[question])
         if _is_hidden_test(cell):
             continue
         if cell["cell_type"] == "raw" and source.strip() == "# END TESTS" and question:
@@ -79,7 +92,7 @@ def sync(nb: dict, assignment: Assignment) -> dict:
 
 
 def out_of_step(assignment: Assignment) -> bool:
-    """Whether the master's hidden test cells differ from what the registry gives."""
+    """Whether the master's hidden test cells or points differ from what the registry gives."""
     nb = json.loads(assignment.master.read_text(encoding="utf-8"))
     return sync(nb, assignment) != nb
 

@@ -43,7 +43,7 @@ def posterior_draws(idata, what: str):
 
 
 def from_export(value, artists, what: str):
-    """Rebuild a fit from the probe's export (:func:`autograder.sandboxed.describe.fit`).
+    """Rebuild a fit from the probe's export (:func:`poolside.grading.sandboxed.describe.fit`).
 
     Only numeric draws with one shared ``(chain, draw)`` shape are taken; a per-artist
     dimension is put in the data's artist order. Raises :class:`GradingError` for an export

@@ -145,7 +145,7 @@ def check_model(described: dict, candidates: Sequence[Callable], popularity,
     Parameters
     ----------
     described : dict
-        The probe's description (:func:`autograder.sandboxed.describe.model`): variables,
+        The probe's description (:func:`poolside.grading.sandboxed.describe.model`): variables,
         observed data and log-density terms at ``points``.
     candidates : sequence of callables
         Reference factories ``f(open_name) -> Reference``, the docstring's parameterisation

@@ -1,6 +1,6 @@
 """Read what a plot shows, tolerant of style: colours, widths and titles are free.
 
-The student's side describes the Axes its function returned (:func:`autograder.sandboxed.
+The student's side describes the Axes its function returned (:func:`poolside.grading.sandboxed.
 describe.axes`); :func:`read` checks that description and every function here reads it, so a
 plot drawn with any matplotlib primitive (bars or steps, ``fill`` or ``fill_between``, lines
 or ``hlines``) is judged by its geometry.

@@ -86,7 +86,12 @@ class Sandbox:
         for path in ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/ld.so.cache",
                      "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/fonts"):
             command += ["--ro-bind-try", path, path]
-        for prefix in prefixes:
+        # Site folders outside the prefixes (added by a .pth file or PYTHONPATH) hold
+        # libraries the kernel imports; only folders named as site folders are shown.
+        sites = {Path(p).resolve() for p in sys.path
+                 if p.endswith(("site-packages", "dist-packages")) and Path(p).is_dir()}
+        sites = {s for s in sites if not any(s.is_relative_to(p) for p in prefixes)}
+        for prefix in [*prefixes, *sorted(sites)]:
             command += ["--ro-bind", str(prefix), str(prefix)]
         venv = Path(sys.prefix)
         if venv != venv.resolve():

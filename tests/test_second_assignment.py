@@ -1,0 +1,177 @@
+"""Nothing is tied to the chapter-16 assignment: a second, tiny one (tests/assignments/tiny:
+one function, one choice, no PyMC, no hooks) is built and graded by the same commands, and so
+is a wheel of the package installed in a fresh virtual environment."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from poolside import master
+from poolside.cli import cli
+from poolside.grading.assignment import AssignmentError, load
+from tests.project import ROOT
+
+TINY = ROOT / "tests" / "assignments" / "tiny"
+
+
+def test_the_tiny_assignment_is_described_by_its_config():
+    tiny = load(TINY)
+    assert (tiny.name, tiny.notebook, tiny.registry) == ("tiny-means", "tiny.ipynb", "checks")
+    assert [p.name for p in tiny.student_files] == ["numbers.csv"]
+    assert tiny.references is None and tiny.hook("warm") is None
+    assert tiny.load_registry().questions == {"q1": 2, "q2": 1}
+
+
+def test_the_tiny_masters_hidden_cells_follow_its_registry():
+    tiny = load(TINY)
+    assert not master.out_of_step(tiny)
+    hidden = master.hidden_cell_source(tiny.load_registry().cases[0], tiny)
+    assert "import_module('checks').REGISTRY.check" in hidden
+    assert "autograder" not in hidden and "solutions" not in hidden
+
+
+def test_a_folder_without_a_config_is_refused_with_what_to_do(tmp_path):
+    with pytest.raises(AssignmentError, match="has no poolside.toml"):
+        load(tmp_path)
+    result = CliRunner().invoke(cli, ["build", str(tmp_path)])
+    assert result.exit_code == 1 and "has no poolside.toml" in result.output
+
+
+def test_a_config_naming_a_missing_file_says_which(tmp_path):
+    shutil.copytree(TINY, tmp_path / "tiny")
+    (tmp_path / "tiny" / "numbers.csv").unlink()
+    with pytest.raises(AssignmentError, match="`data` names numbers.csv, which does not exist"):
+        load(tmp_path / "tiny")
+
+
+def _wrong(solution: Path, target: Path) -> Path:
+    text = solution.read_text()
+    assert '[\\"value\\"].mean()' in text and 'q2 = \\"median\\"' in text
+    target.write_text(text.replace('[\\"value\\"].mean()', '[\\"value\\"].median()')
+                      .replace('q2 = \\"median\\"', 'q2 = \\"mean\\"'))
+    return target
+
+
+def _build_and_grade(poolside: list[str], assignment: Path, work: Path, env=None) -> pd.DataFrame:
+    def run(*args):
+        done = subprocess.run([*poolside, *args], cwd=work, capture_output=True, text=True,
+                              env=env, timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    run("build", str(assignment), "-o", "dist")  # grades its own solution, or fails
+    subs = work / "submissions"
+    subs.mkdir()
+    shutil.copy(work / "dist" / "solution" / "tiny.ipynb", subs / "right.ipynb")
+    shutil.copy(work / "dist" / "student" / "tiny.ipynb", subs / "untouched.ipynb")
+    _wrong(work / "dist" / "solution" / "tiny.ipynb", subs / "wrong.ipynb")
+    run("grade", "submissions", "-a", "dist/autograder.zip", "-o", "grades")
+    return pd.read_csv(work / "grades" / "grades.csv").set_index(
+        pd.read_csv(work / "grades" / "grades.csv")["file"].map(lambda f: Path(f).name))
+
+
+def _expect_tiny_grades(table: pd.DataFrame) -> None:
+    assert set(table["status"]) == {"graded"}
+    assert table.loc["right.ipynb", ["q1", "q2"]].tolist() == [2, 1]
+    assert table.loc["untouched.ipynb", ["q1", "q2"]].tolist() == [0, 0]
+    assert table.loc["wrong.ipynb", ["q1", "q2"]].tolist() == [0, 0]
+
+
+@pytest.mark.slow
+def test_the_tiny_assignment_builds_and_grades_with_the_same_commands(tmp_path):
+    _expect_tiny_grades(_build_and_grade([sys.executable, "-m", "poolside"], TINY, tmp_path))
+    with __import__("zipfile").ZipFile(tmp_path / "dist" / "autograder.zip") as zf:
+        names = set(zf.namelist())
+        shipped = zf.read("files/poolside.toml").decode()
+    assert {"files/checks.py", "files/numbers.csv", "files/points.json",
+            "files/poolside/grading/runner.py"} <= names
+    assert not any(n.startswith(("files/autograder/", "files/solutions/")) for n in names)
+    assert 'notebook = "tiny.ipynb"' in shipped
+
+
+def _wheel(tmp_path: Path) -> Path:
+    """A wheel built from a copy of what the package is made of (so nothing else leaks in)."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "src", source / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "-w", str(tmp_path / "wheels"), str(source)],
+                   check=True, capture_output=True, timeout=300)
+    (wheel,) = (tmp_path / "wheels").glob("poolside-*.whl")
+    return wheel
+
+
+@pytest.mark.slow
+def test_a_wheel_in_a_fresh_environment_builds_and_grades_both_assignments(tmp_path):
+    """The wheel alone: a new virtual environment gets the locked dependencies from this one
+    (a path file; installing PyMC afresh would need the network and minutes) and the wheel
+    itself, nothing of this checkout. Its ``poolside`` builds and grades the tiny assignment,
+    then builds the chapter-16 one and grades its solution."""
+    import zipfile
+
+    wheel = _wheel(tmp_path)
+    with zipfile.ZipFile(wheel) as zf:
+        top = {n.split("/")[0] for n in zf.namelist()}
+    assert {t for t in top if not t.endswith(".dist-info")} == {"poolside"}
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    purelib = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path("
+                                   "'purelib'))"], capture_output=True, text=True,
+                                  check=True).stdout.strip())
+    (purelib / "locked_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                    "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True,
+                   timeout=300)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}
+    where = subprocess.run([python, "-c", "import poolside, sys; print(poolside.__file__); "
+                            "import importlib.util as u; print(u.find_spec('solutions'))"],
+                           cwd=work, capture_output=True, text=True, env=env, check=True)
+    assert where.stdout.splitlines() == [str(purelib / "poolside" / "__init__.py"), "None"]
+
+    command = [str(env_dir / "bin" / "poolside")]
+    _expect_tiny_grades(_build_and_grade(command, TINY, work, env))
+
+    example = tmp_path / "example"
+    example.mkdir()
+    built = subprocess.run([*command, "build", str(ROOT), "-o", str(example / "dist"),
+                            "--no-check"], cwd=example, capture_output=True, text=True,
+                           env=env, timeout=900)
+    assert built.returncode == 0, built.stdout + built.stderr
+    graded = subprocess.run([*command, "run", "dist/examples/correct.ipynb"], cwd=example,
+                            capture_output=True, text=True, env=env, timeout=1500)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    with zipfile.ZipFile(example / "dist" / "autograder.zip") as zf:
+        possible = sum(json.loads(zf.read("files/points.json")).values())
+    assert re.search(rf"total\s+{possible:g} / {possible:g}\n", graded.stdout), graded.stdout
+
+
+def test_sync_brings_an_edited_master_back_in_step_and_build_refuses_it_before(tmp_path):
+    shutil.copytree(TINY, tmp_path / "tiny")
+    master_path = tmp_path / "tiny" / "tiny.ipynb"
+    text = master_path.read_text()
+    assert text.count('"points: 2"') == 1  # the last line of q1's question cell
+    master_path.write_text(text.replace('"points: 2"', '"points: 5"'))
+    assert master.out_of_step(load(tmp_path / "tiny"))
+    refused = CliRunner().invoke(cli, ["build", str(tmp_path / "tiny"), "--no-check"])
+    assert refused.exit_code != 0 and "poolside sync" in str(refused.exception)
+    done = CliRunner().invoke(cli, ["sync", str(tmp_path / "tiny")])
+    assert done.exit_code == 0 and "updated from the registry" in done.output
+    assert master_path.read_text() == (TINY / "tiny.ipynb").read_text()
