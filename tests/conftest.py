@@ -13,6 +13,13 @@ from tests import project as paths
 from solutions import reference as ref
 
 
+def pytest_collection_modifyitems(items):
+    # Whatever needs dist/ runs Otter Assign: the slow lane's, so the fast lane runs no Otter.
+    for item in items:
+        if "built" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def spotify():
     return load_spotify(paths.DATA)[0]

@@ -30,7 +30,7 @@ def test_the_tiny_assignment_is_described_by_its_config():
     assert (tiny.name, tiny.notebook, tiny.registry) == ("tiny-means", "tiny.ipynb", "checks")
     assert [p.name for p in tiny.student_files] == ["numbers.csv"]
     assert tiny.references is None and tiny.hook("warm") is None
-    assert tiny.load_registry().questions == {"q1": 2, "q2": 1}
+    assert tiny.load_registry().questions == {"q1": 2, "q2": 1, "q3": 1}
 
 
 def test_the_tiny_masters_hidden_cells_follow_its_registry():
@@ -58,8 +58,10 @@ def test_a_config_naming_a_missing_file_says_which(tmp_path):
 def _wrong(solution: Path, target: Path) -> Path:
     text = solution.read_text()
     assert '[\\"value\\"].mean()' in text and 'q2 = \\"median\\"' in text
+    assert "return len(table)" in text
     target.write_text(text.replace('[\\"value\\"].mean()', '[\\"value\\"].median()')
-                      .replace('q2 = \\"median\\"', 'q2 = \\"mean\\"'))
+                      .replace('q2 = \\"median\\"', 'q2 = \\"mean\\"')
+                      .replace("return len(table)", "return str(len(table))"))
     return target
 
 
@@ -83,9 +85,9 @@ def _build_and_grade(poolside: list[str], assignment: Path, work: Path, env=None
 
 def _expect_tiny_grades(table: pd.DataFrame) -> None:
     assert set(table["status"]) == {"graded"}
-    assert table.loc["right.ipynb", ["q1", "q2"]].tolist() == [2, 1]
-    assert table.loc["untouched.ipynb", ["q1", "q2"]].tolist() == [0, 0]
-    assert table.loc["wrong.ipynb", ["q1", "q2"]].tolist() == [0, 0]
+    assert table.loc["right.ipynb", ["q1", "q2", "q3"]].tolist() == [2, 1, 1]
+    assert table.loc["untouched.ipynb", ["q1", "q2", "q3"]].tolist() == [0, 0, 0]
+    assert table.loc["wrong.ipynb", ["q1", "q2", "q3"]].tolist() == [0, 0, 0]
 
 
 @pytest.mark.slow
@@ -171,7 +173,78 @@ def test_sync_brings_an_edited_master_back_in_step_and_build_refuses_it_before(t
     master_path.write_text(text.replace('"points: 2"', '"points: 5"'))
     assert master.out_of_step(load(tmp_path / "tiny"))
     refused = CliRunner().invoke(cli, ["build", str(tmp_path / "tiny"), "--no-check"])
-    assert refused.exit_code != 0 and "poolside sync" in str(refused.exception)
+    assert refused.exit_code == 1 and "poolside sync" in refused.output
     done = CliRunner().invoke(cli, ["sync", str(tmp_path / "tiny")])
     assert done.exit_code == 0 and "updated from the registry" in done.output
     assert master_path.read_text() == (TINY / "tiny.ipynb").read_text()
+
+
+def _tiny_copy(tmp_path: Path, **replace: str) -> Path:
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    config = folder / "poolside.toml"
+    text = config.read_text()
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    config.write_text(text)
+    return folder
+
+
+def test_a_registry_that_cannot_be_imported_is_named_in_the_message(tmp_path):
+    folder = _tiny_copy(tmp_path, **{'registry = "checks"': 'registry = "chekcs"',
+                                     'grading = ["checks.py"]': 'grading = ["checks.py", "numbers.csv"]'})
+    with pytest.raises(AssignmentError, match="`grading` does not ship the registry chekcs"):
+        load(folder)
+    (folder / "chekcs.py").write_text("")
+    config = folder / "poolside.toml"
+    config.write_text(config.read_text().replace('"checks.py", "numbers.csv"', '"chekcs.py"'))
+    with pytest.raises(AssignmentError, match="defines no REGISTRY"):
+        load(folder).load_registry()
+    (folder / "chekcs.py").unlink()
+    (folder / "chekcs").mkdir()
+    config.write_text(config.read_text().replace('"chekcs.py"', '"chekcs"'))
+    config.write_text(config.read_text().replace('registry = "chekcs"', 'registry = "chekcs.q"'))
+    with pytest.raises(AssignmentError, match="`registry` names chekcs.q, which cannot be imported"):
+        load(folder).load_registry()
+    result = CliRunner().invoke(cli, ["sync", str(folder)])
+    assert result.exit_code == 1 and "cannot be imported" in result.output
+
+
+def test_a_plan_entry_no_probe_can_run_is_refused_when_planned():
+    from poolside.grading.registry import Case, Registry
+
+    tiny = load(TINY).load_registry()
+    bad = Case("q1", "returns something unknown", 1,
+               lambda g: [{"id": "x", "probe": "call", "function": "f", "args": [],
+                           "returns": "number"}], lambda g, r: None)
+    registry = Registry([bad], {"q1": 1}, tiny.context)
+    with pytest.raises(ValueError, match="a call probe returns one of"):
+        registry.plan(registry.context(0))
+
+
+def test_a_check_that_crashes_is_flagged_for_the_instructor_not_blamed_silently():
+    from poolside.grading.registry import Case, Registry
+
+    tiny = load(TINY).load_registry()
+    crash = Case("q1", "a check with a bug", 1, lambda g: [],
+                 lambda g, r: float("not a number"))
+    (result,) = Registry([crash], {"q1": 1}, tiny.context).judge(tiny.context(0), {})
+    assert not result["passed"] and "could not read" in result["message"]
+    assert result["error"].startswith("ValueError")
+
+
+@pytest.mark.slow
+def test_a_build_whose_solution_fails_says_which_checks_and_why(tmp_path):
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    master_path = folder / "tiny.ipynb"
+    text = master_path.read_text()
+    assert "return len(table)" in text
+    master_path.write_text(text.replace("return len(table)", "return len(table) + 1"))
+    result = CliRunner().invoke(cli, ["build", str(folder), "-o", str(tmp_path / "dist")])
+    assert result.exit_code == 1, result.output
+    assert "does not pass its own tests" in result.output
+    assert "q3  0 / 1" in result.output
+    assert "not the number of rows of the table it was given" in result.output
+    assert "q1  2 / 2" in result.output and "Traceback" not in result.output

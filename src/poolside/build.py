@@ -88,7 +88,7 @@ def stage(assignment: Assignment, workdir: Path) -> Path:
 
 
 def main(assignment: str | Path | Assignment = ".", out: Path | None = None,
-         check: bool = True) -> dict[str, Path]:
+         check: bool = True, echo=lambda text: None) -> dict[str, Path]:
     """Build the student bundle, the solution notebook and ``autograder.zip``.
 
     Parameters
@@ -99,6 +99,8 @@ def main(assignment: str | Path | Assignment = ".", out: Path | None = None,
         Output folder; ``dist/`` in the assignment folder by default. It is replaced.
     check : bool
         Grade the solution notebook with the new zip and fail unless it earns full marks.
+    echo : callable
+        Told the solution's score when ``check`` passes.
 
     Returns
     -------
@@ -146,13 +148,12 @@ def main(assignment: str | Path | Assignment = ".", out: Path | None = None,
                                   built["examples"])
         (out / "examples.json").write_text(json.dumps(expected, indent=1))
     if check:
+        from .run import format_scores
         from .run import main as run_submission
 
         scores = run_submission(built["solution"], autograder=built["autograder"])
         if scores["total"] != scores["possible"]:
-            raise RuntimeError(
-                "the solution notebook does not pass its own tests:\n"
-                + "\n".join(f"  {q}: {s['score']}/{s['possible']}" for q, s in
-                            scores["questions"].items() if s["score"] != s["possible"])
-            )
+            raise RuntimeError("the solution notebook does not pass its own tests:\n"
+                               + format_scores(scores, feedback=True))
+        echo(f"the solution earns full marks ({scores['total']:g} / {scores['possible']:g})")
     return built

@@ -43,6 +43,16 @@ def _assignment(folder: Path):
         raise click.ClickException(str(err)) from None
 
 
+def _said(function, *args, **kwargs):
+    """Run ``function``; an assignment that cannot be built is a message, not a traceback."""
+    from .grading.assignment import AssignmentError
+
+    try:
+        return function(*args, **kwargs)
+    except (AssignmentError, RuntimeError) as err:
+        raise click.ClickException(str(err)) from None
+
+
 @cli.command()
 @ASSIGNMENT
 @output("Output folder (default: dist/ in the assignment folder).")
@@ -53,7 +63,8 @@ def build(assignment, out, no_check):
     the solution and autograder.zip, as `otter assign` does."""
     from . import build as build_mod
 
-    result = build_mod.main(_assignment(assignment), out=out, check=not no_check)
+    result = _said(build_mod.main, _assignment(assignment), out=out, check=not no_check,
+                   echo=click.echo)
     for label, path in result.items():
         click.echo(f"{label:>12}: {path}")
 
@@ -76,7 +87,7 @@ def sync(assignment):
     from . import master
 
     folder = _assignment(assignment)
-    changed = master.out_of_step(folder)
+    changed = _said(master.out_of_step, folder)
     master.write(folder)
     click.echo(f"{folder.master}: " + ("updated from the registry" if changed else "already in step"))
 
@@ -97,7 +108,7 @@ def run_(submission, autograder):
     if result["status"] in ("invalid", "error"):
         click.echo(f"{submission}: not graded ({result['status']}): {result['reason']}", err=True)
         sys.exit(1)
-    click.echo(run_mod.format_scores(result))
+    click.echo(run_mod.format_scores(result, feedback=True))
     sys.exit(0 if result["status"] == "graded" else 1)
 
 
@@ -161,7 +172,7 @@ def demo(assignment, out):
     the table."""
     from . import demo as demo_mod
 
-    ok = demo_mod.main(_assignment(assignment), out=out, echo=click.echo)
+    ok = _said(demo_mod.main, _assignment(assignment), out=out, echo=click.echo)
     sys.exit(0 if ok else 1)
 
 

@@ -78,9 +78,29 @@ class Assignment:
             sys.path.insert(0, str(self.root))
 
     def load_registry(self):
-        """The assignment's :class:`~poolside.grading.registry.Registry`."""
+        """The assignment's :class:`~poolside.grading.registry.Registry`.
+
+        Raises
+        ------
+        AssignmentError
+            When the module ``registry`` names cannot be found or defines no ``REGISTRY``.
+        """
         self.activate()
-        return importlib.import_module(self.registry).REGISTRY
+        try:
+            module = importlib.import_module(self.registry)
+        except ModuleNotFoundError as err:
+            if err.name and self.registry.startswith(err.name):
+                raise AssignmentError(
+                    f"{self.root / CONFIG}: `registry` names {self.registry}, which cannot be "
+                    f"imported from {self.root}") from None
+            raise
+        registry = getattr(module, "REGISTRY", None)
+        if registry is None:
+            raise AssignmentError(
+                f"{self.registry} defines no REGISTRY: end it with "
+                "`REGISTRY = Registry(CASES, QUESTIONS, Grading)` "
+                "(poolside.grading.registry.Registry)")
+        return registry
 
     def hook(self, name: str):
         """The function a ``[hooks]`` entry names, or None when the assignment has none."""
@@ -158,6 +178,13 @@ def load(folder: str | Path = ".") -> Assignment:
     name = section.get("name")
     if not isinstance(name, str) or not name:
         raise AssignmentError(f"{config}: `name` is missing")
+    grading = _paths(root, section.get("grading"), "grading")
+    shipped = {p.relative_to(root).parts[0].removesuffix(".py") for p in grading
+               if p.is_relative_to(root)}
+    if registry.split(".")[0] not in shipped:
+        raise AssignmentError(
+            f"{config}: `grading` does not ship the registry {registry}; add its file or "
+            "package to `grading`")
     notebook = section.get("notebook")
     return Assignment(
         root=root, name=name, notebook_name=notebook if isinstance(notebook, str) else None,
@@ -165,7 +192,7 @@ def load(folder: str | Path = ".") -> Assignment:
         helpers=_paths(root, section.get("helpers"), "helpers"),
         data=_paths(root, section.get("data"), "data"),
         registry=registry,
-        grading=_paths(root, section.get("grading"), "grading"),
+        grading=grading,
         references=_path(root, section.get("references"), "references", required=False),
         environment=_path(root, section.get("environment"), "environment", required=False),
         student_environment=_path(root, student.get("environment"), "student.environment",

@@ -67,10 +67,18 @@ class Registry:
         raise KeyError(f"no test case named {name!r}")
 
     def plan(self, grading: Context, cases: Sequence[Case] | None = None) -> list[dict]:
-        """Every probe the cases need, each once, in the order of the cases."""
+        """Every probe the cases need, each once, in the order of the cases.
+
+        Raises
+        ------
+        ValueError
+            For an entry no probe can run (an unknown ``probe`` or ``returns``): a mistake in
+            the registry, said when the plan is made rather than as a silent zero.
+        """
         entries, seen = [], set()
         for c in self.cases if cases is None else cases:
             for entry in c.plan(grading):
+                _check_entry(entry, c.name)
                 if entry["id"] not in seen:
                     seen.add(entry["id"])
                     entries.append(entry)
@@ -85,6 +93,7 @@ class Registry:
         """
         results = []
         for c in self.cases if cases is None else cases:
+            error = None
             try:
                 c.verdict(grading, reports)
                 passed, message = True, ""
@@ -93,9 +102,15 @@ class Registry:
             except Exception as err:  # noqa: BLE001 - a forged report must not crash the grader
                 passed, message = False, (f"This check could not read what your code produced "
                                           f"({type(err).__name__}).")
+                # Either a report no check foresaw or a bug in the check: the instructor
+                # sees which (the runner's notes, grades.csv's reason), the student does not.
+                error = f"{type(err).__name__}: {str(err)[:200]}"
                 traceback.print_exc()
-            results.append({"question": c.question, "name": c.name, "points": c.points,
-                            "passed": passed, "message": message})
+            result = {"question": c.question, "name": c.name, "points": c.points,
+                      "passed": passed, "message": message}
+            if error is not None:
+                result["error"] = error
+            results.append(result)
         return results
 
     def score(self, results: list[dict]) -> dict[str, float]:
@@ -129,6 +144,17 @@ class Registry:
         result = self.judge(grading, reports, [c])[0]
         if not result["passed"]:
             raise GradingError(result["message"])
+
+
+def _check_entry(entry: dict, case: str) -> None:
+    kind = entry.get("probe")
+    if kind not in probes.PROBES:
+        raise ValueError(f"case {case!r}: unknown probe {kind!r}; use one of {probes.PROBES}")
+    if kind == "call" and entry.get("returns") not in probes.RETURNS:
+        raise ValueError(f"case {case!r}: a call probe returns one of {probes.RETURNS}, "
+                         f"not {entry.get('returns')!r}")
+    if "id" not in entry:
+        raise ValueError(f"case {case!r}: every plan entry needs an `id`")
 
 
 def write_inputs(grading: Context, entries: list[dict], folder: Path, notebook: str,

@@ -180,6 +180,8 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
     results = registry.judge(grading, reports)
     scores = registry.score(results)
     notes = _notes(execution, errors, run, cell_timeout, sandbox)
+    notes += [f"the check '{r['name']}' failed with an error ({r['error']}): a grader problem "
+              "if the notebook's answer looks right" for r in results if r.get("error")]
     output = gradescope_results(results, scores, notes, sandbox, registry.questions)
     results_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = results_path.with_suffix(".tmp")

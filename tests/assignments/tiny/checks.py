@@ -18,7 +18,7 @@ class Grading(Context):
 
     def numbers(self) -> dict:
         def make():
-            rng = np.random.default_rng(self._seed("numbers"))
+            rng = np.random.default_rng(self.seed_for("numbers"))
             return pd.DataFrame({"group": rng.choice(["a", "b", "c", "d"], 40),
                                  "value": rng.normal(10.0, 3.0, 40).round(3)})
         return self.table("numbers", make)
@@ -51,6 +51,22 @@ def _means(g: Grading, reports: dict) -> None:
                            "look at what you group by and what you average.")
 
 
+def _count_plan(g: Grading) -> list[dict]:
+    return [{"id": "count_rows", "probe": "call", "function": "count_rows",
+             "args": [g.numbers()], "kwargs": {}, "returns": "value"}]
+
+
+def _count(g: Grading, reports: dict) -> None:
+    report = reports.get("count_rows") or {}
+    if report.get("outcome") != "returned":
+        raise GradingError(f"`count_rows` did not return normally ({report.get('outcome')}).")
+    value = report.get("value") or {}
+    if not value.get("type_ok") or isinstance(value.get("value"), (bool, str)):
+        raise GradingError("`count_rows` should return a number.")
+    if value["value"] != len(g.made("numbers")):
+        raise GradingError("That is not the number of rows of the table it was given.")
+
+
 def _choice(g: Grading, reports: dict) -> None:
     value = ((reports.get("q2") or {}).get("values") or {}).get("q2")
     if value != "median":
@@ -61,6 +77,7 @@ CASES = (
     Case("q1", "group_means gives each group's mean", 2, _means_plan, _means),
     Case("q2", "q2 is answered correctly", 1,
          lambda g: [{"id": "q2", "probe": "values", "names": ["q2"]}], _choice),
+    Case("q3", "count_rows counts the rows of any table", 1, _count_plan, _count),
 )
-QUESTIONS = {"q1": 2, "q2": 1}
+QUESTIONS = {"q1": 2, "q2": 1, "q3": 1}
 REGISTRY = Registry(CASES, QUESTIONS, Grading)

@@ -17,7 +17,11 @@ from pathlib import Path
 
 from . import describe, wire
 
-__all__ = ["run", "probe", "CALL_SECONDS"]
+__all__ = ["run", "probe", "CALL_SECONDS", "PROBES", "RETURNS"]
+
+#: The probes a plan entry may name, and what a ``call`` probe may say its function returns.
+PROBES = ("call", "values", "model", "fit")
+RETURNS = ("axes", "frame", "value")
 
 #: Far above what any exercise's function needs (the slowest, a plot, takes about 1 s).
 CALL_SECONDS = 20.0
@@ -72,7 +76,26 @@ def _argument(spec, inputs: dict):
     return spec
 
 
+def _plain(value):
+    """A number, bool or string as exactly that type (numpy scalars too), else None: only plain
+    data crosses, never an object whose ``==`` or ``float`` the student wrote."""
+    if type(value) in (bool, int, float, str):
+        return value
+    module = type(value).__module__
+    if module == "numpy" and hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        item = value.item()
+        return item if type(item) in (bool, int, float, str) else None
+    return None
+
+
 def _describe(value, returns: str):
+    if returns == "value":
+        plain = _plain(value)
+        if plain is None:
+            return {"type_ok": False, "type": type(value).__name__[:80]}
+        if isinstance(plain, str):
+            plain = plain[:1000]
+        return {"type_ok": True, "value": plain}
     if returns == "axes":
         from matplotlib.axes import Axes
 
