@@ -248,3 +248,77 @@ def test_a_build_whose_solution_fails_says_which_checks_and_why(tmp_path):
     assert "q3  0 / 1" in result.output
     assert "not the number of rows of the table it was given" in result.output
     assert "q1  2 / 2" in result.output and "Traceback" not in result.output
+
+
+def test_forged_reports_cross_as_plain_data_or_not_at_all():
+    """A report is written where the student's code runs: what wire.load hands back may be
+    an array where a str or a number belongs. The grader's side makes it plain again."""
+    import numpy as np
+
+    from poolside.grading.registry import plain_report
+
+    registry = load(TINY).load_registry()
+    grading = registry.context(3)
+    entries = {e["id"]: e for e in registry.plan(grading)}
+    n = len(grading.made("numbers"))
+    honest = {"q2": {"outcome": "returned", "values": {"q2": "median"}},
+              "count_rows": {"outcome": "returned", "value": {"type_ok": True, "value": n}}}
+    forged = {"q2": {"outcome": "returned", "values": {"q2": np.array("median")}},
+              "count_rows": {"outcome": "returned",
+                             "value": {"type_ok": True, "value": np.array([n])}}}
+    for reports, passed in ((honest, True), (forged, False)):
+        plain = {k: plain_report(entries[k], r) for k, r in reports.items()}
+        results = registry.judge(grading, plain, [registry.case("q2 is answered correctly"),
+                                                  registry.case("count_rows counts the rows of any table")])
+        assert [r["passed"] for r in results] == [passed, passed]
+        assert not any("error" in r for r in results)  # no fake "grader problem" either
+
+
+def test_the_count_changes_with_the_grading_so_no_answer_is_stored():
+    registry = load(TINY).load_registry()
+    counts = set()
+    for seed in range(6):
+        grading = registry.context(seed)
+        registry.plan(grading)
+        counts.add(len(grading.made("numbers")))
+    assert len(counts) > 1
+
+
+@pytest.mark.parametrize("replace,message", [
+    ({'data = ["numbers.csv"]': 'data = ["numbers.csv", "checks.py"]'},
+     "a grading file would go to students"),
+    ({'data = ["numbers.csv"]': 'data = ["numbers.csv", "sub/numbers.csv"]'},
+     "their names must differ"),
+    ({'grading = ["checks.py"]': 'grading = ["checks.py"]\nreferences = "numbers.csv"'},
+     "is not among the `grading` files"),
+    ({'grading = ["checks.py"]': 'grading = ["checks.py", "points.json"]'},
+     "a name the build uses in the zip"),
+])
+def test_a_layout_that_would_build_but_not_grade_is_refused(tmp_path, replace, message):
+    folder = _tiny_copy(tmp_path, **replace)
+    (folder / "sub").mkdir()
+    (folder / "sub" / "numbers.csv").write_text("x\n1\n")
+    (folder / "points.json").write_text("{}")
+    with pytest.raises(AssignmentError, match=message):
+        load(folder)
+
+
+def test_a_second_copy_of_an_assignment_gets_its_own_registry(tmp_path):
+    folder = _tiny_copy(tmp_path)
+    checks = folder / "checks.py"
+    checks.write_text(checks.read_text().replace('QUESTIONS = {"q1": 2,', 'QUESTIONS = {"q1": 5,'))
+    assert load(TINY).load_registry().questions["q1"] == 2
+    assert load(folder).load_registry().questions["q1"] == 5
+    assert load(TINY).load_registry().questions["q1"] == 2
+
+
+def test_a_probe_that_needs_an_input_the_context_did_not_make_is_refused():
+    from poolside.grading.registry import Case, Registry
+
+    tiny = load(TINY).load_registry()
+    bad = Case("q1", "a model without its points", 1,
+               lambda g: [{"id": "m", "probe": "model", "variable": "fit", "points": "pts"}],
+               lambda g, r: None)
+    registry = Registry([bad], {"q1": 1}, tiny.context)
+    with pytest.raises(ValueError, match="needs inputs the context did not make"):
+        registry.plan(registry.context(0))

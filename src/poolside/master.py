@@ -39,7 +39,8 @@ def hidden_cell_source(case, assignment: Assignment) -> str:
         "hidden: true\n"
         '""" # END TEST CONFIG\n'
         f"def test_{_slug(case.name)}(env):\n"
-        "    # Read the checks again from disk, so nothing the notebook changed in memory counts.\n"
+        "    # Import the checks afresh from disk. (Under plain `otter run` this still runs in\n"
+        "    # the student's kernel; poolside grades outside it.)\n"
         "    import importlib, sys\n"
         f"    for name in [m for m in sys.modules if m.split('.')[0] in {tuple(names)!r}]:\n"
         "        del sys.modules[name]\n"

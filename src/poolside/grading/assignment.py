@@ -9,7 +9,8 @@ out, and nothing else is guessed. Paths in the file are relative to its folder::
     helpers = ["assignment/activity.py"]   # modules the notebook imports (next to it)
     data = ["data/spotify.csv"]            # data the notebook reads (next to it)
     registry = "autograder.questions"      # module with REGISTRY (see poolside.grading.registry)
-    grading = ["autograder", "solutions"]  # what the registry needs, shipped in the zip
+    grading = ["autograder", "solutions/models.py", "solutions/reference.json"]
+                                           # what the registry needs, shipped in the zip
     references = "solutions/reference.json"  # optional: stored reference results
     environment = "assignment/requirements.txt"  # optional: the grading lock
 
@@ -72,10 +73,24 @@ class Assignment:
         """What sits next to the student's notebook: helpers, then data."""
         return self.helpers + self.data
 
+    def _tops(self) -> set[str]:
+        return {self.registry.split(".")[0],
+                *(p.relative_to(self.root).parts[0].removesuffix(".py") for p in self.grading)}
+
     def activate(self) -> None:
-        """Make the registry and the hooks importable (from the assignment's folder)."""
-        if str(self.root) not in sys.path:
-            sys.path.insert(0, str(self.root))
+        """Make the registry and the hooks importable from this assignment's folder, first.
+
+        Modules of the same top-level names imported from another folder (another assignment
+        in the same process) are forgotten, so this one's are imported afresh."""
+        if str(self.root) in sys.path:
+            sys.path.remove(str(self.root))
+        sys.path.insert(0, str(self.root))
+        tops = self._tops()
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] in tops:
+                where = getattr(module, "__file__", None)
+                if where is None or not Path(where).resolve().is_relative_to(self.root):
+                    del sys.modules[name]
 
     def load_registry(self):
         """The assignment's :class:`~poolside.grading.registry.Registry`.
@@ -89,7 +104,8 @@ class Assignment:
         try:
             module = importlib.import_module(self.registry)
         except ModuleNotFoundError as err:
-            if err.name and self.registry.startswith(err.name):
+            if err.name and (self.registry == err.name
+                             or self.registry.startswith(err.name + ".")):
                 raise AssignmentError(
                     f"{self.root / CONFIG}: `registry` names {self.registry}, which cannot be "
                     f"imported from {self.root}") from None
@@ -154,6 +170,36 @@ def _paths(root: Path, values, key: str) -> tuple[Path, ...]:
     return tuple(_path(root, v, key) for v in values)
 
 
+#: Names the build gives files of its own in the zip.
+_RESERVED = {"poolside", CONFIG, "points.json"}
+
+
+def _check_layout(config: Path, root: Path, registry: str, grading, student, references):
+    """Refuse what would build but not grade: it is cheaper to say so here."""
+    outside = [p for p in [*grading, *student] if not p.is_relative_to(root)]
+    if outside:
+        raise AssignmentError(f"{config}: {outside[0]} is outside the assignment folder")
+    tops = {p.relative_to(root).parts[0] for p in grading}
+    if registry.split(".")[0] not in {t.removesuffix(".py") for t in tops}:
+        raise AssignmentError(f"{config}: `grading` does not ship the registry {registry}; "
+                              "add its file or package to `grading`")
+    if references is not None and not any(references.is_relative_to(g) for g in grading):
+        raise AssignmentError(f"{config}: `references` ({references.relative_to(root)}) is not "
+                              "among the `grading` files, so the zip would not have it")
+    names = [p.name for p in student]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise AssignmentError(f"{config}: helpers and data sit side by side next to the "
+                              f"notebook, so their names must differ: {twice} twice")
+    clash = sorted((set(names) | tops) & _RESERVED)
+    if clash:
+        raise AssignmentError(f"{config}: {clash} is a name the build uses in the zip")
+    shared = sorted(set(names) & tops)
+    if shared or any(s.is_relative_to(g) for s in student for g in grading):
+        raise AssignmentError(f"{config}: a grading file would go to students: "
+                              f"{shared or 'under a grading folder'}")
+
+
 def load(folder: str | Path = ".") -> Assignment:
     """Read ``folder/poolside.toml``.
 
@@ -179,12 +225,10 @@ def load(folder: str | Path = ".") -> Assignment:
     if not isinstance(name, str) or not name:
         raise AssignmentError(f"{config}: `name` is missing")
     grading = _paths(root, section.get("grading"), "grading")
-    shipped = {p.relative_to(root).parts[0].removesuffix(".py") for p in grading
-               if p.is_relative_to(root)}
-    if registry.split(".")[0] not in shipped:
-        raise AssignmentError(
-            f"{config}: `grading` does not ship the registry {registry}; add its file or "
-            "package to `grading`")
+    _check_layout(config, root, registry, grading,
+                  _paths(root, section.get("helpers"), "helpers")
+                  + _paths(root, section.get("data"), "data"),
+                  _path(root, section.get("references"), "references", required=False))
     notebook = section.get("notebook")
     return Assignment(
         root=root, name=name, notebook_name=notebook if isinstance(notebook, str) else None,

@@ -19,7 +19,7 @@ from .context import Context
 from .feedback import GradingError
 from .sandboxed import probes, wire
 
-__all__ = ["Case", "Registry", "write_inputs"]
+__all__ = ["Case", "Registry", "write_inputs", "plain_report"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Registry:
         entries, seen = [], set()
         for c in self.cases if cases is None else cases:
             for entry in c.plan(grading):
-                _check_entry(entry, c.name)
+                _check_entry(entry, c.name, grading.inputs)
                 if entry["id"] not in seen:
                     seen.add(entry["id"])
                     entries.append(entry)
@@ -137,7 +137,8 @@ class Registry:
         before = set(plt.get_fignums())
         try:
             for entry in entries:
-                reports[entry["id"]] = wire.roundtrip(probes.probe(entry, env, inputs))
+                reports[entry["id"]] = plain_report(
+                    entry, wire.roundtrip(probes.probe(entry, env, inputs)))
         finally:
             for number in set(plt.get_fignums()) - before:
                 plt.close(number)
@@ -146,7 +147,7 @@ class Registry:
             raise GradingError(result["message"])
 
 
-def _check_entry(entry: dict, case: str) -> None:
+def _check_entry(entry: dict, case: str, inputs: dict) -> None:
     kind = entry.get("probe")
     if kind not in probes.PROBES:
         raise ValueError(f"case {case!r}: unknown probe {kind!r}; use one of {probes.PROBES}")
@@ -155,6 +156,41 @@ def _check_entry(entry: dict, case: str) -> None:
                          f"not {entry.get('returns')!r}")
     if "id" not in entry:
         raise ValueError(f"case {case!r}: every plan entry needs an `id`")
+    # Every input the probe will look up must exist: a missing one would fail inside the
+    # student's kernel and read as the student's error.
+    wanted = [a["input"] for a in [*entry.get("args", []), *entry.get("kwargs", {}).values()]
+              if isinstance(a, dict) and "input" in a]
+    if kind == "model":
+        wanted += [entry.get("points"), entry.get("labels", "artists")]
+    missing = [key for key in wanted if key not in inputs]
+    if missing:
+        raise ValueError(f"case {case!r}: the probe {entry['id']!r} needs inputs the context "
+                         f"did not make: {missing}")
+
+
+def _type_note(value) -> bool:
+    return type(value) is dict and list(value) == ["type"] and type(value["type"]) is str
+
+
+def plain_report(entry: dict, report):
+    """``report`` with what must be plain data made plain again, on the grader's side.
+
+    The student's side describes values as plain types, but its reports are written where the
+    student's code runs and could be forged: a ``values`` answer that is not a ``str``, or a
+    ``value`` return that is not a bool, int, float or str, is replaced by its type's name.
+    """
+    if not isinstance(report, dict):
+        return report
+    if entry.get("probe") == "values" and isinstance(report.get("values"), dict):
+        report = {**report, "values": {
+            k: v if type(v) is str or _type_note(v) else {"type": type(v).__name__}
+            for k, v in report["values"].items()}}
+    if entry.get("probe") == "call" and entry.get("returns") == "value" \
+            and isinstance(report.get("value"), dict) and report["value"].get("type_ok"):
+        value = report["value"].get("value")
+        if type(value) not in (bool, int, float, str):
+            report = {**report, "value": {"type_ok": False, "type": type(value).__name__}}
+    return report
 
 
 def write_inputs(grading: Context, entries: list[dict], folder: Path, notebook: str,

@@ -35,7 +35,7 @@ import nbformat
 from .assignment import Assignment, load
 from .limits import CELL_TIMEOUT, TIMEOUT
 from .sandbox import Sandbox, choose
-from .registry import Registry, write_inputs
+from .registry import Registry, plain_report, write_inputs
 from .sandboxed import wire
 
 __all__ = ["grade", "main", "CELL_TIMEOUT", "TIMEOUT"]
@@ -77,7 +77,7 @@ def _reports(folder: Path, entries: list[dict]) -> tuple[dict, dict]:
         state = states.get(entry["id"])
         if not isinstance(report, dict) and state in ("died", "timeout"):
             report = {"outcome": state}
-        reports[entry["id"]] = report if isinstance(report, dict) else None
+        reports[entry["id"]] = plain_report(entry, report) if isinstance(report, dict) else None
     return reports, execution
 
 

@@ -20,6 +20,7 @@ time limit, in its own session, and is killed when the time is up.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import pwd
 import resource
@@ -65,6 +66,35 @@ def _limit(processes: int | None = None):
         pass
 
 
+_BARE = """
+import importlib.util, json, sys
+spec = importlib.util.find_spec("poolside")
+print(json.dumps({"path": sys.path[1:], "poolside": spec.submodule_search_locations[0]
+                  if spec and spec.submodule_search_locations else None}))
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def _bare_interpreter() -> dict:
+    """What this interpreter imports from when started bare (no PYTHONPATH, no user site
+    folder, no working folder), and where it finds poolside."""
+    done = subprocess.run([sys.executable, "-s", "-c", _BARE], capture_output=True, text=True,
+                          cwd="/", timeout=60, env={"PATH": os.defpath})
+    return json.loads(done.stdout) if done.returncode == 0 else {"path": [], "poolside": None}
+
+
+def _library_folders() -> tuple[Path, ...]:
+    """The bare interpreter's import folders: what the student's kernel needs, nothing of the
+    caller's (a .pth file may add some outside the prefixes: an environment layered on another)."""
+    return tuple(sorted({Path(p).resolve() for p in _bare_interpreter()["path"]
+                         if p and Path(p).is_dir()}))
+
+
+def _installed_poolside() -> Path | None:
+    found = _bare_interpreter()["poolside"]
+    return Path(found).resolve() if found and Path(found).is_dir() else None
+
+
 @dataclass
 class Sandbox:
     kind: str  # "bwrap", "user" or "none"
@@ -79,6 +109,8 @@ class Sandbox:
         return Path(MOUNT) if self.kind == "bwrap" else folder
 
     def _bwrap(self, folder: Path, argv: list[str], env: dict) -> list[str]:
+        # The interpreter's own library folders, and those a .pth file adds (an environment
+        # layered on another), read-only; not the user's site folder or PYTHONPATH.
         prefixes = sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
                            Path(sys.executable).resolve().parent.parent})
         command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
@@ -86,16 +118,18 @@ class Sandbox:
         for path in ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/ld.so.cache",
                      "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/fonts"):
             command += ["--ro-bind-try", path, path]
-        # Site folders outside the prefixes (added by a .pth file or PYTHONPATH) hold
-        # libraries the kernel imports; only folders named as site folders are shown.
-        sites = {Path(p).resolve() for p in sys.path
-                 if p.endswith(("site-packages", "dist-packages")) and Path(p).is_dir()}
-        sites = {s for s in sites if not any(s.is_relative_to(p) for p in prefixes)}
-        for prefix in [*prefixes, *sorted(sites)]:
+        extra = [f for f in _library_folders()
+                 if not any(f.is_relative_to(p) for p in prefixes)]
+        for prefix in [*prefixes, *extra]:
             command += ["--ro-bind", str(prefix), str(prefix)]
         venv = Path(sys.prefix)
         if venv != venv.resolve():
             command += ["--ro-bind", str(venv.resolve()), str(venv)]
+        # The student's side needs nothing of poolside (sandboxed/ is copied next to the
+        # notebook): where the interpreter would import it from, an empty folder stands in.
+        hidden = _installed_poolside()
+        if hidden is not None:
+            command += ["--tmpfs", str(hidden)]
         command += ["--bind", str(folder), MOUNT, "--chdir", MOUNT, "--clearenv"]
         for key, value in env.items():
             command += ["--setenv", key, value]

@@ -19,8 +19,9 @@ class Grading(Context):
     def numbers(self) -> dict:
         def make():
             rng = np.random.default_rng(self.seed_for("numbers"))
-            return pd.DataFrame({"group": rng.choice(["a", "b", "c", "d"], 40),
-                                 "value": rng.normal(10.0, 3.0, 40).round(3)})
+            n = int(rng.integers(30, 90))  # so no count can be known ahead
+            return pd.DataFrame({"group": rng.choice(["a", "b", "c", "d"], n),
+                                 "value": rng.normal(10.0, 3.0, n).round(3)})
         return self.table("numbers", make)
 
 

@@ -169,7 +169,7 @@ def probe(entry: dict, env: dict, inputs: dict) -> dict:
             with _time_limit(entry.get("seconds", 120)):
                 if kind == "model":
                     value = describe.model(result[0], inputs[entry["points"]]["values"],
-                                           inputs["artists"])
+                                           inputs[entry.get("labels", "artists")])
                 else:
                     value = describe.fit(result[1])
         except _Expired:
