@@ -40,6 +40,16 @@ WHAT = {
     "hierarchical": "hierarchical model",
 }
 QUESTION_OF = {"complete_pooled": "q3", "no_pooled": "q7", "hierarchical": "q11"}
+#: How the model checks' feedback names this assignment's data.
+WORDING = model_check.Wording(
+    data="the song popularities", each_value="the popularity of every song",
+    all_values="the popularity of all {n} songs", group="artist",
+    likelihood_of="the songs' popularity",
+    likelihood_hint=("Check which mean each song gets and that the second argument of "
+                     "`pm.Normal` is a standard deviation."),
+    noncentred_hint=("Your model is non-centred: check how each artist's mean is built from "
+                     "`mu`, the artist-level sd and the offset `{open}`, then which mean each "
+                     "song gets."))
 CHOICES = ("complete pooled", "no pooled", "hierarchical")
 
 
@@ -117,7 +127,7 @@ def model_case(kind: str, points: float) -> Case:
         described = _fitted(reports, f"model-{kind}", kind)
         model_check.check_model(described, candidates(kind, g.spotify),
                                 g.spotify["popularity"].to_numpy(),
-                                g.made(f"points-{kind}"), WHAT[kind])
+                                g.made(f"points-{kind}"), WHAT[kind], WORDING)
     return Case(QUESTION_OF[kind],
                 f"the {WHAT[kind]} has the priors and likelihood asked for", points,
                 lambda g: [_model_probe(g, kind)], verdict)
@@ -135,7 +145,7 @@ def fit_case(kind: str, points: float) -> Case:
         # evaluate itself: a fit is only as right as the model it samples.
         try:
             model_check.check_model(described, references_, g.spotify["popularity"].to_numpy(),
-                                    g.made(f"points-{kind}"), WHAT[kind])
+                                    g.made(f"points-{kind}"), WHAT[kind], WORDING)
         except GradingError:
             raise GradingError(f"The {WHAT[kind]} fit is checked once the model matches the "
                                "exercise: fix the model (see the model check), then sample "

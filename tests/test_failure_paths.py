@@ -22,6 +22,7 @@ from poolside.grading import fit_check, model_check  # noqa: E402
 
 from autograder.questions import REGISTRY as registry  # noqa: E402
 from autograder.context import Grading, references  # noqa: E402
+from autograder.questions import WORDING  # noqa: E402
 from poolside.grading.feedback import GradingError  # noqa: E402
 from solutions.models import candidates, parameters  # noqa: E402
 from tests import test_catalogue as cat  # noqa: E402
@@ -266,7 +267,7 @@ def test_a_fit_that_did_not_come_from_the_model_is_told_so(idata, message):
 def test_a_model_without_the_one_observed_variable_is_told_so(described, message):
     with pytest.raises(GradingError, match=message):
         model_check.check_model(described, candidates("complete_pooled", cat.SPOTIFY),
-                                cat.y, {}, "complete pooled model")
+                                cat.y, {}, "complete pooled model", WORDING)
 
 
 def test_a_model_whose_terms_cannot_be_read_is_told_so():
@@ -275,4 +276,11 @@ def test_a_model_whose_terms_cannot_be_read_is_told_so():
                  "free": ["mu", "sigma"], "shapes": {"mu": [], "sigma": []}, "terms": None}
     with pytest.raises(GradingError, match="could not be evaluated at test values"):
         model_check.check_model(described, candidates("complete_pooled", cat.SPOTIFY), cat.y,
-                                points, "complete pooled model")
+                                points, "complete pooled model", WORDING)
+
+
+def test_the_engine_names_data_generically_unless_told_how():
+    described = {"is_model": True, "observed": ["y"], "observed_data": [1.0, 2.0]}
+    with pytest.raises(GradingError, match="is not all 350 observed values"):
+        model_check.check_model(described, candidates("complete_pooled", cat.SPOTIFY),
+                                cat.y, {}, "complete pooled model")

@@ -9,13 +9,14 @@ Exp(r), say) does not matter; a different prior or likelihood does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from .feedback import GradingError
 
-__all__ = ["check_model", "match_reference", "observed_variable", "test_points"]
+__all__ = ["check_model", "match_reference", "observed_variable", "test_points", "Wording"]
 
 # Log-densities of the same model built twice agree to rounding error; 1e-6 relative
 # (plus 1e-8 absolute) is far below the smallest real difference a wrong prior makes
@@ -24,7 +25,33 @@ RTOL, ATOL = 1e-6, 1e-8
 N_POINTS = 5
 
 
-def observed_variable(described: dict, what: str) -> str:
+@dataclass(frozen=True)
+class Wording:
+    """How feedback names an assignment's data; the defaults say it generically."""
+
+    #: what ``observed=`` should be given
+    data: str = "the observed values"
+    #: what the one observed variable holds
+    each_value: str = "every observed value"
+    #: the whole data set, ``{n}`` its size
+    all_values: str = "all {n} observed values"
+    #: what a per-group variable has one value for
+    group: str = "group"
+    #: whose likelihood it is
+    likelihood_of: str = "the data"
+    #: where to look when the likelihood differs
+    likelihood_hint: str = ("Check which mean each observation gets and that the second "
+                            "argument of `pm.Normal` is a standard deviation.")
+    #: the same for a non-centred model, ``{open}`` the offset's name
+    noncentred_hint: str = ("Your model is non-centred: check how each group's mean is "
+                            "built from the offset `{open}`, then which mean each "
+                            "observation gets.")
+
+
+GENERIC = Wording()
+
+
+def observed_variable(described: dict, what: str, wording: Wording = GENERIC) -> str:
     """The name of the model's one observed variable, or a :class:`GradingError`."""
     if not described.get("is_model"):
         raise GradingError(
@@ -34,25 +61,26 @@ def observed_variable(described: dict, what: str) -> str:
     observed = [str(name) for name in described["observed"]]
     if not observed:
         raise GradingError(
-            f"The {what} has no observed variable, so the data never enters it. Pass the "
-            "song popularities to the likelihood with `observed=`."
+            f"The {what} has no observed variable, so the data never enters it. Pass "
+            f"{wording.data} to the likelihood with `observed=`."
         )
     if len(observed) > 1:
         raise GradingError(
             f"The {what} has {len(observed)} observed variables; it should have exactly one, "
-            "the popularity of every song."
+            f"{wording.each_value}."
         )
     return observed[0]
 
 
-def _check_observed_data(described: dict, popularity: np.ndarray, what: str) -> None:
-    observed_variable(described, what)
+def _check_observed_data(described: dict, observed: np.ndarray, what: str,
+                         wording: Wording) -> None:
+    observed_variable(described, what, wording)
     data = np.asarray(described.get("observed_data"), dtype=float).ravel()
-    if data.size != popularity.size or not np.allclose(np.sort(data), np.sort(popularity)):
+    if data.size != observed.size or not np.allclose(np.sort(data), np.sort(observed)):
         raise GradingError(
-            f"The observed data of the {what} is not the popularity of all "
-            f"{popularity.size} songs (it has {data.size} values): check what you pass as "
-            "`observed=`."
+            f"The observed data of the {what} is not "
+            f"{wording.all_values.format(n=observed.size)} (it has {data.size} values): check "
+            "what you pass as `observed=`."
         )
 
 
@@ -138,8 +166,9 @@ def reference_terms(reference, points: Mapping[str, np.ndarray]) -> dict[str, np
     return {name: np.array([float(fn(p)) for p in values]) for name, fn in terms.items()}
 
 
-def check_model(described: dict, candidates: Sequence[Callable], popularity,
-                points: Mapping[str, np.ndarray], what: str) -> None:
+def check_model(described: dict, candidates: Sequence[Callable], observed,
+                points: Mapping[str, np.ndarray], what: str,
+                wording: Wording = GENERIC) -> None:
     """Raise :class:`GradingError` unless the described model is one of the references.
 
     Parameters
@@ -150,16 +179,18 @@ def check_model(described: dict, candidates: Sequence[Callable], popularity,
     candidates : sequence of callables
         Reference factories ``f(open_name) -> Reference``, the docstring's parameterisation
         first.
-    popularity : array
-        Every song's popularity.
+    observed : array
+        The data the likelihood should be given (any order).
     points : mapping
         The points the probe was given (:func:`test_points`).
     what : str
         How to name the model in feedback ("complete pooled model").
+    wording : Wording
+        How to name the data in feedback.
     """
-    _check_observed_data(described, np.asarray(popularity, dtype=float), what)
+    _check_observed_data(described, np.asarray(observed, dtype=float), what, wording)
     reference = match_reference(described["free"], candidates, what)
-    student_obs = observed_variable(described, what)
+    student_obs = observed_variable(described, what, wording)
     shapes = described.get("shapes") or {}
     for name in reference.free:
         expected = np.shape(points.get(name, points["__open__"]))[1:]
@@ -167,7 +198,7 @@ def check_model(described: dict, candidates: Sequence[Callable], popularity,
         if shape != expected:
             raise GradingError(
                 f"In the {what}, `{name}` has shape {shape}; it should have shape "
-                f"{expected} (one value per artist where the docstring says so)."
+                f"{expected} (one value per {wording.group} where the docstring says so)."
             )
     student = described.get("terms")
     if not isinstance(student, dict):
@@ -189,13 +220,9 @@ def check_model(described: dict, candidates: Sequence[Callable], popularity,
     if not agree(student_obs, reference.observed):
         if reference.open_name:
             raise GradingError(
-                f"In the {what}, the likelihood of the songs' popularity differs from the one "
-                "the exercise describes at test values. Your model is non-centred: check how "
-                "each artist's mean is built from `mu`, the artist-level sd and the offset "
-                f"`{reference.open_name}`, then which mean each song gets."
-            )
+                f"In the {what}, the likelihood of {wording.likelihood_of} differs from the "
+                "one the exercise describes at test values. "
+                + wording.noncentred_hint.format(open=reference.open_name))
         raise GradingError(
-            f"In the {what}, the likelihood of the songs' popularity differs from the one "
-            "the exercise describes at test values. Check which mean each song gets and "
-            "that the second argument of `pm.Normal` is a standard deviation."
-        )
+            f"In the {what}, the likelihood of {wording.likelihood_of} differs from the one "
+            f"the exercise describes at test values. {wording.likelihood_hint}")
