@@ -13,7 +13,6 @@ import pandas as pd
 from poolside.grading import model_check
 from poolside.grading.assignment import load
 from poolside.grading.context import Context
-from poolside.grading.sandboxed import describe
 
 from . import predict_check
 
@@ -83,9 +82,8 @@ class Grading(Context):
                                                      self._seed(f"{key}-{a}"))
                 for a in names
             })
-            self.inputs[key] = {"kind": "frame", **describe.frame(table)}
             return table
-        return {"input": key}, self._remember(key, make)
+        return self.table(key, make), self.made(key)
 
     def model_points(self, kind: str) -> str:
         """Test points for ``kind``'s models; the name of the input holding them."""

@@ -35,12 +35,9 @@ ASSIGNMENT = click.argument("assignment", default=".",
 
 
 def _assignment(folder: Path):
-    from .grading.assignment import AssignmentError, load
+    from .grading.assignment import load
 
-    try:
-        return load(folder)
-    except AssignmentError as err:
-        raise click.ClickException(str(err)) from None
+    return _said(load, folder)
 
 
 def _said(function, *args, **kwargs):

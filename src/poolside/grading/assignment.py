@@ -73,9 +73,10 @@ class Assignment:
         """What sits next to the student's notebook: helpers, then data."""
         return self.helpers + self.data
 
-    def _tops(self) -> set[str]:
-        return {self.registry.split(".")[0],
-                *(p.relative_to(self.root).parts[0].removesuffix(".py") for p in self.grading)}
+    @property
+    def module_names(self) -> set[str]:
+        """Top-level module names the registry and its grading files are imported under."""
+        return {self.registry.split(".")[0], *_tops(self.root, self.grading)}
 
     def activate(self) -> None:
         """Make the registry and the hooks importable from this assignment's folder, first.
@@ -85,7 +86,7 @@ class Assignment:
         if str(self.root) in sys.path:
             sys.path.remove(str(self.root))
         sys.path.insert(0, str(self.root))
-        tops = self._tops()
+        tops = self.module_names
         for name, module in list(sys.modules.items()):
             if name.split(".")[0] in tops:
                 where = getattr(module, "__file__", None)
@@ -174,13 +175,17 @@ def _paths(root: Path, values, key: str) -> tuple[Path, ...]:
 _RESERVED = {"poolside", CONFIG, "points.json"}
 
 
+def _tops(root: Path, grading) -> set[str]:
+    return {p.relative_to(root).parts[0].removesuffix(".py") for p in grading}
+
+
 def _check_layout(config: Path, root: Path, registry: str, grading, student, references):
     """Refuse what would build but not grade: it is cheaper to say so here."""
     outside = [p for p in [*grading, *student] if not p.is_relative_to(root)]
     if outside:
         raise AssignmentError(f"{config}: {outside[0]} is outside the assignment folder")
     tops = {p.relative_to(root).parts[0] for p in grading}
-    if registry.split(".")[0] not in {t.removesuffix(".py") for t in tops}:
+    if registry.split(".")[0] not in _tops(root, grading):
         raise AssignmentError(f"{config}: `grading` does not ship the registry {registry}; "
                               "add its file or package to `grading`")
     if references is not None and not any(references.is_relative_to(g) for g in grading):
@@ -225,19 +230,15 @@ def load(folder: str | Path = ".") -> Assignment:
     if not isinstance(name, str) or not name:
         raise AssignmentError(f"{config}: `name` is missing")
     grading = _paths(root, section.get("grading"), "grading")
-    _check_layout(config, root, registry, grading,
-                  _paths(root, section.get("helpers"), "helpers")
-                  + _paths(root, section.get("data"), "data"),
-                  _path(root, section.get("references"), "references", required=False))
+    helpers = _paths(root, section.get("helpers"), "helpers")
+    data = _paths(root, section.get("data"), "data")
+    references = _path(root, section.get("references"), "references", required=False)
+    _check_layout(config, root, registry, grading, helpers + data, references)
     notebook = section.get("notebook")
     return Assignment(
         root=root, name=name, notebook_name=notebook if isinstance(notebook, str) else None,
         master=_path(root, section.get("master"), "master", required=notebook is None),
-        helpers=_paths(root, section.get("helpers"), "helpers"),
-        data=_paths(root, section.get("data"), "data"),
-        registry=registry,
-        grading=grading,
-        references=_path(root, section.get("references"), "references", required=False),
+        helpers=helpers, data=data, registry=registry, grading=grading, references=references,
         environment=_path(root, section.get("environment"), "environment", required=False),
         student_environment=_path(root, student.get("environment"), "student.environment",
                                   required=False),

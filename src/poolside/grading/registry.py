@@ -161,7 +161,7 @@ def _check_entry(entry: dict, case: str, inputs: dict) -> None:
     wanted = [a["input"] for a in [*entry.get("args", []), *entry.get("kwargs", {}).values()]
               if isinstance(a, dict) and "input" in a]
     if kind == "model":
-        wanted += [entry.get("points"), entry.get("labels", "artists")]
+        wanted += [entry.get("points"), entry.get("labels", probes.LABELS)]
     missing = [key for key in wanted if key not in inputs]
     if missing:
         raise ValueError(f"case {case!r}: the probe {entry['id']!r} needs inputs the context "

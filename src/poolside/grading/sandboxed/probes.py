@@ -22,6 +22,8 @@ __all__ = ["run", "probe", "CALL_SECONDS", "PROBES", "RETURNS"]
 #: The probes a plan entry may name, and what a ``call`` probe may say its function returns.
 PROBES = ("call", "values", "model", "fit")
 RETURNS = ("axes", "frame", "value")
+#: The input holding the group labels a model probe orders per-group values by, by default.
+LABELS = "artists"
 
 #: Far above what any exercise's function needs (the slowest, a plot, takes about 1 s).
 CALL_SECONDS = 20.0
@@ -169,7 +171,7 @@ def probe(entry: dict, env: dict, inputs: dict) -> dict:
             with _time_limit(entry.get("seconds", 120)):
                 if kind == "model":
                     value = describe.model(result[0], inputs[entry["points"]]["values"],
-                                           inputs[entry.get("labels", "artists")])
+                                           inputs[entry.get("labels", LABELS)])
                 else:
                     value = describe.fit(result[1])
         except _Expired:
