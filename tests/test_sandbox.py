@@ -1,14 +1,28 @@
-"""What the student's side sees in the bubblewrap sandbox: the libraries, not the tool."""
+"""What the student's side can do in each sandbox, asked from inside it: who it runs as, what it
+can write, reach and leave behind.
 
+The ``user`` sandbox (Gradescope's: root without namespaces) is tried here too, as root; the
+``reachable`` fixture lets other users pass through the folders above this interpreter for the
+duration, as Gradescope's ``setup.sh`` does (``chmod o+x /root``).
+"""
+
+import json
+import os
+import socket
+import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import poolside
+from poolside.grading import sandbox as sandbox_module
 from poolside.grading.sandbox import _library_folders, choose
 
 pytestmark = pytest.mark.slow
+
+KINDS = ["bwrap", "user"]
 
 SEE = """
 import json, os, pathlib, sys
@@ -18,20 +32,196 @@ print(json.dumps({"tool": sorted(os.listdir(tool)) if tool.is_dir() else None,
                   "home": os.environ.get("HOME")}))
 """
 
+#: Everything a submission could try to become root again, or to reach past its folder.
+PROBE = r"""
+import ctypes, json, os, socket, subprocess, sys
+status = {line.split(":")[0]: line.split(":", 1)[1].strip()
+          for line in open("/proc/self/status") if ":" in line}
+libc = ctypes.CDLL(None, use_errno=True)
+MS_REMOUNT, MS_BIND = 32, 4096
+remount = libc.mount(None, sys.prefix.encode(), None, MS_REMOUNT | MS_BIND, None)
+writable = []
+for path in ["/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger",
+             "/sys/kernel/uevent_helper", os.__file__,
+             os.path.join(sys.prefix, "pyvenv.cfg"), sys.argv[1]]:
+    try:
+        with open(path, "a"):
+            writable.append(path)
+    except OSError:
+        pass
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=3).close()
+    network = "open"
+except OSError as err:
+    network = type(err).__name__
+try:
+    setuid = os.setuid(0) or "became root"
+except OSError:
+    setuid = "refused"
+print(json.dumps({"uid": os.getuid(), "euid": os.geteuid(), "cap_eff": status["CapEff"],
+                  "cap_bnd": status["CapBnd"], "no_new_privs": status["NoNewPrivs"],
+                  "remount": remount, "writable": writable, "network": network,
+                  "setuid": setuid}))
+"""
 
-def test_the_sandbox_shows_the_libraries_but_not_poolside(tmp_path):
+
+@pytest.fixture(scope="module")
+def reachable():
+    """Let other users pass through (not list) the folders above this interpreter."""
+    changed = []
+    for target in (Path(sys.executable).resolve(), Path(sys.prefix)):
+        for folder in target.parents:
+            mode = os.stat(folder).st_mode
+            if not mode & stat.S_IXOTH:
+                os.chmod(folder, mode | stat.S_IXOTH)
+                changed.append((folder, mode))
+    yield
+    for folder, mode in reversed(changed):
+        os.chmod(folder, stat.S_IMODE(mode))
+
+
+def _sandbox(kind: str):
+    if os.geteuid() != 0 and kind == "user":
+        pytest.skip("the 'user' sandbox is root's (Gradescope runs as root)")
+    sandbox = choose(kind)
+    assert sandbox.kind == kind
+    return sandbox
+
+
+def _run(sandbox, box, script: str, *args, timeout: float = 120):
+    (box.folder / "script.py").write_text(script)
+    log = box.folder.parent / "log"
+    run = sandbox.run(box, [sys.executable, "script.py", *map(str, args)], {}, timeout, log)
+    return run, log.read_text()
+
+
+def _listener():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()  # a connection would be queued: connecting succeeds if it can reach here
+    return server
+
+
+def test_the_sandbox_shows_the_libraries_but_not_poolside():
     sandbox = choose()
     assert sandbox.kind == "bwrap", "install bubblewrap to run the sandbox tests"
     assert any(Path(p).name == "site-packages" for p in map(str, _library_folders()))
-    (tmp_path / "see.py").write_text(SEE)
     tool = Path(poolside.__file__).resolve().parent
     assert (tool / "grading" / "model_check.py").is_file()
-    run = sandbox.run(tmp_path, [sys.executable, "see.py", str(tool)], {}, 120,
-                      tmp_path / "log")
-    log = (tmp_path / "log").read_text()
+    with sandbox.open() as box:
+        run, log = _run(sandbox, box, SEE, tool)
     assert run["returncode"] == 0, log
-    import json
-
     seen = json.loads(log.strip().splitlines()[-1])
     assert seen["tool"] in ([], None)  # the installed package is an empty folder inside
     assert seen["home"] != str(Path.home())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_nothing_inside_the_sandbox_is_root_or_can_become_it(kind, reachable):
+    sandbox = _sandbox(kind)
+    server = _listener()
+    outside = Path(sys.prefix) / "pyvenv.cfg"
+    try:
+        with sandbox.open() as box:
+            run, log = _run(sandbox, box, PROBE, outside, server.getsockname()[1])
+    finally:
+        server.close()
+    assert run["returncode"] == 0, log
+    seen = json.loads(log.strip().splitlines()[-1])
+    assert seen["uid"] != 0 and seen["euid"] != 0
+    if os.geteuid() == 0:
+        assert seen["uid"] == box.uid  # the grading's own uid, not the grader's
+    assert int(seen["cap_eff"], 16) == 0
+    assert seen["no_new_privs"] == "1"
+    assert seen["remount"] != 0  # the read-only interpreter stays read-only
+    assert seen["writable"] == []  # /proc/sys, /sys, the interpreter, the grader's files
+    assert seen["setuid"] == "refused"
+    assert seen["network"] != "open"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_two_gradings_at_once_get_different_uids_and_do_not_see_each_other(kind, reachable):
+    sandbox = _sandbox(kind)
+    if os.geteuid() != 0:
+        pytest.skip("uids are leased by root")
+    with sandbox.open() as first, sandbox.open() as second:
+        assert first.uid != second.uid
+        (first.folder / "secret.txt").write_text("first's")
+        os.chmod(first.folder, 0o700)
+        os.chown(first.folder, first.uid, first.uid)
+        peek = ("import sys, pathlib\n"
+                "try:\n    print(pathlib.Path(sys.argv[1]).read_text())\n"
+                "except OSError as err:\n    print('refused', type(err).__name__)\n")
+        run, log = _run(sandbox, second, peek, first.folder / "secret.txt")
+    assert "first's" not in log and "refused" in log
+
+
+DETACH = r"""
+import os, subprocess, sys, time, pathlib
+pathlib.Path("/tmp/poolside-left-behind").mkdir(exist_ok=True)
+pathlib.Path("/dev/shm/poolside-left-behind").write_text("x")
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execvp(sys.executable, [sys.executable, "-c",
+                  "import time\nwhile True: time.sleep(1)", "poolside-detached-marker"])
+    os._exit(0)
+print("detached")
+"""
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_nothing_a_grading_starts_or_leaves_in_shared_places_outlives_it(kind, reachable):
+    sandbox = _sandbox(kind)
+    with sandbox.open() as box:
+        run, log = _run(sandbox, box, DETACH)
+        uid = box.uid
+    assert "detached" in log
+    time.sleep(0.5)
+    if uid is not None:
+        assert sandbox_module._kill_user(uid) == 0
+    assert not Path("/tmp/poolside-left-behind").exists()
+    assert not Path("/dev/shm/poolside-left-behind").exists()
+
+
+FILL = r"""
+import sys
+where, count = sys.argv[1], int(sys.argv[2])
+chunk = b"x" * (8 * 1024**2)
+for i in range(count):
+    try:
+        with open(f"{where}/fill-{i}", "wb") as f:
+            for _ in range(4):
+                f.write(chunk)
+    except OSError as err:
+        print("refused", type(err).__name__, flush=True)
+        break
+    print("wrote", i, flush=True)
+import time
+time.sleep(30)
+"""
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_what_a_grading_writes_is_bounded_in_all_not_per_file(kind, reachable, monkeypatch):
+    sandbox = _sandbox(kind)
+    monkeypatch.setitem(sandbox_module.QUOTA, "bytes", 100 * 1024**2)
+    with sandbox.open() as box:
+        started = time.monotonic()
+        run, log = _run(sandbox, box, FILL, ".", 20, timeout=60)
+    assert run["quota"], log  # 640 MB of 32 MB files: stopped, and said why
+    assert "wrote more than" in " ".join(box.notes)
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_temporary_folders_count_against_the_quota(kind, reachable, monkeypatch):
+    sandbox = _sandbox(kind)
+    monkeypatch.setitem(sandbox_module.QUOTA, "bytes", 100 * 1024**2)
+    monkeypatch.setitem(sandbox_module.TMPFS, "/tmp", 100 * 1024**2)
+    with sandbox.open() as box:
+        run, log = _run(sandbox, box, FILL, "/tmp", 20, timeout=60)
+    # In bubblewrap /tmp is its own small tmpfs (the write is refused); as a plain user the
+    # quota counts what the uid owns in the machine's /tmp (it is stopped).
+    assert "refused" in log or run["quota"], log
+    assert not any(Path("/tmp").glob("fill-*"))

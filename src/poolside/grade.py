@@ -342,7 +342,14 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
                    for sub, key in todo}
         with Progress(len(submissions), done=len(records), echo=lines_to) as progress:
             for future in as_completed(futures):
-                record = future.result()
+                try:
+                    record = future.result()
+                except Exception as err:  # noqa: BLE001 - one submission never stops the batch
+                    sub = futures[future]
+                    record = {"file": str(sub.path), "name": sub.name, "key": "",
+                              "status": "error", "scores": {},
+                              "reason": f"the batch could not grade it ({type(err).__name__}: "
+                                        f"{str(err)[:150]})"}
                 if record is None:
                     continue
                 records[record["name"]] = record

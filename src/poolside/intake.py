@@ -58,6 +58,15 @@ def assignment_name(autograder: Path) -> str | None:
         return json.loads(zf.read("otter_config.json")).get("assignment_name")
 
 
+#: Largest notebook taken (an honest one with every figure is about 2 MB).
+MAX_NOTEBOOK = 50 * 1024**2
+
+
+def _too_big(size: int, label: str = "the notebook") -> str:
+    return (f"{label} is {size / 1024**2:.0f} MB, more than the {MAX_NOTEBOOK // 1024**2} MB "
+            "a notebook may be: clear large outputs and export again")
+
+
 def _check_notebook(data: bytes, expected_name: str | None, label: str) -> str | None:
     """None if ``data`` is a gradable notebook, else why not."""
     if not data.strip():
@@ -87,6 +96,8 @@ def prepare(submission: Submission, workdir: Path, expected_name: str | None):
     path = submission.path
     suffix = path.suffix.lower()
     if suffix == ".ipynb":
+        if path.stat().st_size > MAX_NOTEBOOK:
+            return None, _too_big(path.stat().st_size)
         data = path.read_bytes()
         reason = _check_notebook(data, expected_name, "the notebook")
         target = workdir / path.name
@@ -97,10 +108,16 @@ def prepare(submission: Submission, workdir: Path, expected_name: str | None):
                              and not n.startswith("__MACOSX") and ".ipynb_checkpoints" not in n]
                 if len(notebooks) != 1:
                     return None, f"the zip holds {len(notebooks)} notebooks; expected exactly 1"
+                # The size a zip entry declares bounds what reading it yields (zipfile stops
+                # there and checks the CRC), so nothing larger is ever inflated.
+                declared = zf.getinfo(notebooks[0]).file_size
+                if declared > MAX_NOTEBOOK:
+                    return None, _too_big(declared, "the notebook in the zip")
                 data = zf.read(notebooks[0])
                 target = workdir / Path(notebooks[0]).name
-        except zipfile.BadZipFile:
-            return None, "the .zip file is not a readable zip archive"
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
+                EOFError, ValueError) as err:
+            return None, f"the .zip file is not a readable zip archive ({type(err).__name__})"
         reason = _check_notebook(data, expected_name, "the notebook in the zip")
     else:
         return None, f"not a notebook (.ipynb) or an Otter export (.zip): {path.name}"

@@ -194,8 +194,11 @@ def plain_report(entry: dict, report):
 
 
 def write_inputs(grading: Context, entries: list[dict], folder: Path, notebook: str,
-                 cell_timeout: int) -> None:
-    """The plan and inputs the sandboxed side reads (:mod:`poolside.grading.sandboxed.execute`)."""
-    wire.dump({"notebook": notebook, "cell_timeout": int(cell_timeout), "probes": entries},
+                 cell_timeout: int, cells_until: float | None = None) -> None:
+    """The plan and inputs the sandboxed side reads (:mod:`poolside.grading.sandboxed.execute`):
+    ``cells_until`` is when (seconds from its start) the notebook's cells must stop so that
+    the probes still have their time."""
+    wire.dump({"notebook": notebook, "cell_timeout": int(cell_timeout), "probes": entries,
+               "cells_until": None if cells_until is None else float(cells_until)},
               folder, "plan")
     wire.dump(grading.inputs, folder, "inputs")

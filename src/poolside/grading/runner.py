@@ -33,7 +33,8 @@ from pathlib import Path
 import nbformat
 
 from .assignment import Assignment, load
-from .limits import CELL_TIMEOUT, TIMEOUT
+from .cleanup import remove_tree
+from .limits import CELL_TIMEOUT, PROBE_RESERVE, TIMEOUT
 from .sandbox import Sandbox, choose
 from .registry import Registry, plain_report, write_inputs
 from .sandboxed import wire
@@ -46,8 +47,6 @@ MAX_OUTPUT = 20_000
 
 
 def _layout(notebook: Path, folder: Path, assignment: Assignment, cache: Path | None) -> None:
-    if folder.exists():
-        shutil.rmtree(folder)
     (folder / "out").mkdir(parents=True)
     shutil.copy(notebook, folder / assignment.notebook)
     for source in assignment.student_files:
@@ -82,27 +81,48 @@ def _reports(folder: Path, entries: list[dict]) -> tuple[dict, dict]:
 
 
 def _executed(folder: Path, target: Path | None) -> list[str]:
-    """Store the executed notebook (long outputs cut) and return the errors' names."""
+    """Store the executed notebook (long outputs cut) and return the errors' names.
+
+    The student's side wrote it: anything that is not what a notebook holds is dropped, and
+    nothing in it can stop the grading (an unreadable one is simply not stored)."""
     path = folder / "out" / "executed.ipynb"
-    if not path.is_file() or path.is_symlink() or path.stat().st_size > wire.MAX_BYTES:
-        return []
     try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > wire.MAX_BYTES:
+            return []
         nb = nbformat.reads(path.read_text(encoding="utf-8", errors="replace"), as_version=4)
-    except Exception:  # noqa: BLE001 - the student's side wrote it
+        names = []
+        for cell in nb.cells:
+            outputs = cell.get("outputs", []) if isinstance(cell, dict) else []
+            if not isinstance(outputs, list):
+                cell["outputs"] = outputs = []
+            outputs[:] = [_shortened(out) for out in outputs if isinstance(out, dict)]
+            names += [str(out.get("ename"))[:80] for out in outputs
+                      if out.get("output_type") == "error"]
+        if target is not None:
+            nbformat.write(nb, target)
+        return names
+    except Exception:  # noqa: BLE001 - a notebook the grader cannot store is not stored
+        if target is not None:
+            target.unlink(missing_ok=True)
         return []
-    names = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                names.append(str(out.get("ename"))[:80])
-            if out.get("output_type") == "stream" and len(out.get("text", "")) > MAX_OUTPUT:
-                out["text"] = out["text"][:MAX_OUTPUT] + "\n[... output cut by the grader ...]\n"
-            for key, value in list(out.get("data", {}).items()):
-                if isinstance(value, str) and len(value) > MAX_OUTPUT and key != "image/png":
-                    out["data"][key] = value[:MAX_OUTPUT]
-    if target is not None:
-        nbformat.write(nb, target)
-    return names
+
+
+def _shortened(out: dict) -> dict:
+    text = out.get("text")
+    if isinstance(text, list):
+        text = "".join(str(t) for t in text)
+    if "text" in out:
+        text = str(text)
+        out["text"] = (text[:MAX_OUTPUT] + "\n[... output cut by the grader ...]\n"
+                       if len(text) > MAX_OUTPUT else text)
+    data = out.get("data")
+    if isinstance(data, dict):
+        for key, value in list(data.items()):
+            if isinstance(value, str) and len(value) > MAX_OUTPUT and key != "image/png":
+                data[key] = value[:MAX_OUTPUT]
+    elif "data" in out:
+        out["data"] = {}
+    return out
 
 
 def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int,
@@ -111,8 +131,12 @@ def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int,
     cells = execution.get("cells") if isinstance(execution.get("cells"), dict) else {}
     hung = sum(1 for v in cells.values() if v == "timeout")
     died = sum(1 for v in cells.values() if v == "died")
+    late = sum(1 for v in cells.values() if v in ("deadline", "skipped"))
     if hung:
         notes.append(f"{hung} cell(s) ran past {cell_timeout} s and were stopped")
+    if late:
+        notes.append(f"{late} cell(s) were stopped or not run: the notebook used up its time, "
+                     "and the rest was kept for the checks")
     if died:
         notes.append(f"the kernel died in {died} cell(s) (os._exit, a crash or out of memory); "
                      "the notebook was run again without them")
@@ -161,25 +185,27 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
     """
     sandbox = sandbox or choose()
     workdir = Path(workdir)
-    folder = workdir / "student"
     registry: Registry = assignment.load_registry()
     grading = registry.context(seed)
     entries = registry.plan(grading)
-    _layout(Path(notebook), folder, assignment, cache)
-    inside = sandbox.folder_inside(folder)
-    write_inputs(grading, entries, folder, assignment.notebook, cell_timeout)
     env = {k: v for k, v in os.environ.items()
            if k.startswith(("MALLOC_", "NUMBA_CPU_NAME", "OMP_", "LANG", "LC_"))}
-    env.update({"PYTENSOR_FLAGS": f"base_compiledir={inside}/cache/pytensor,cxx=",
-                "NUMBA_CACHE_DIR": f"{inside}/cache/numba", "NUMBA_CPU_NAME": "generic",
-                "JUPYTER_PLATFORM_DIRS": "1"})
-    run = sandbox.run(folder, [sys.executable, "-m", "sandboxed.execute", str(inside)], env,
-                      timeout, workdir / "student.log")
-    reports, execution = _reports(folder, entries)
-    errors = _executed(folder, executed)
+    with sandbox.open() as box:
+        folder = box.folder
+        _layout(Path(notebook), folder, assignment, cache)
+        inside = sandbox.folder_inside(folder)
+        write_inputs(grading, entries, folder, assignment.notebook, cell_timeout,
+                     cells_until=max(timeout - PROBE_RESERVE, timeout / 2))
+        env.update({"PYTENSOR_FLAGS": f"base_compiledir={inside}/cache/pytensor,cxx=",
+                    "NUMBA_CACHE_DIR": f"{inside}/cache/numba", "NUMBA_CPU_NAME": "generic",
+                    "JUPYTER_PLATFORM_DIRS": "1"})
+        run = sandbox.run(box, [sys.executable, "-m", "sandboxed.execute", str(inside)], env,
+                          timeout, workdir / "student.log")
+        reports, execution = _reports(folder, entries)
+        errors = _executed(folder, executed)
     results = registry.judge(grading, reports)
     scores = registry.score(results)
-    notes = _notes(execution, errors, run, cell_timeout, sandbox)
+    notes = _notes(execution, errors, run, cell_timeout, sandbox) + box.notes
     notes += [f"the check '{r['name']}' failed with an error ({r['error']}): a grader problem "
               "if the notebook's answer looks right" for r in results if r.get("error")]
     output = gradescope_results(results, scores, notes, sandbox, registry.questions)
@@ -187,7 +213,6 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
     tmp = results_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(output, indent=1), encoding="utf-8")
     tmp.replace(results_path)
-    shutil.rmtree(folder, ignore_errors=True)
     return {"scores": scores, "notes": notes, "sandbox": sandbox.kind,
             "timed_out": run["timed_out"], "seconds": run["seconds"], "results": results}
 
@@ -207,6 +232,10 @@ def _gradescope(root: Path, assignment: Assignment) -> int:
         results_path.parent.mkdir(parents=True, exist_ok=True)
         results_path.write_text(json.dumps({"score": 0.0, "tests": tests, "output": message}))
         return 0
+    # Gradescope's own files (the student's name and email among them) are root's alone.
+    for private in (root / "submission_metadata.json", submission):
+        if private.exists():
+            os.chmod(private, 0o600 if private.is_file() else 0o700)
     workdir = Path(tempfile.mkdtemp(prefix="poolside-grading-"))
     try:
         # An instructor may shorten the limits (the adversary tests do) without rebuilding.
@@ -214,7 +243,7 @@ def _gradescope(root: Path, assignment: Assignment) -> int:
               cell_timeout=int(os.environ.get("POOLSIDE_CELL_TIMEOUT", CELL_TIMEOUT)),
               timeout=float(os.environ.get("POOLSIDE_TIMEOUT", TIMEOUT)))
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        remove_tree(workdir)
     return 0
 
 

@@ -6,7 +6,9 @@ grader's ``plan`` and ``inputs`` (:mod:`.wire` records) and an ``out/`` folder f
 Cells run one by one in a ``python3`` kernel, whatever kernel the notebook names. A cell that
 runs past the plan's cell limit is interrupted; a kernel that dies (``os._exit``, a crash) or
 ignores the interrupt is replaced, and the cells before are run again without the ones that
-killed or hung it, so finished work keeps counting. Then each probe runs as a cell of its own.
+killed or hung it, so finished work keeps counting. The cells must finish by the plan's
+``cells_until``: what has not run by then is skipped, so that the probes always get their
+reserved time. Then each probe runs as a cell of its own.
 What happened is written to ``out/execution`` for the grader.
 """
 
@@ -38,6 +40,7 @@ class _Runner:
         self.events: list[dict] = []
         self.skip: set[int] = set()
         self.restarts = 0
+        self.deadline = float("inf")
 
     def start(self):
         self.client.reset_execution_trackers()
@@ -70,13 +73,21 @@ class _Runner:
             self.nb.cells[index] = original
             self.client.timeout = saved
 
-    def run_cell(self, index: int, cell) -> str:
-        """Execute one cell; return "ok", "timeout" or "died" (the kernel is usable after)."""
+    def limit(self) -> float:
+        """Seconds the next notebook cell may run: the cell limit, or less near the deadline."""
+        return min(self.cell_timeout, self.deadline - time.perf_counter())
+
+    def run_cell(self, index: int, cell, limit: float | None = None) -> str:
+        """Execute one cell within ``limit`` seconds (the cell limit if None); return "ok",
+        "timeout" (past the cell limit), "deadline" (stopped to leave the probes their time)
+        or "died". The kernel is usable after."""
+        limit = self.cell_timeout if limit is None else limit
+        self.client.timeout = max(1, int(limit))
         try:
             self.client.execute_cell(cell, index)
             return "ok"
         except CellTimeoutError:
-            outcome = "timeout"
+            outcome = "timeout" if limit >= self.cell_timeout else "deadline"
             try:
                 run_sync(self.client.km.interrupt_kernel)()
             except Exception:  # noqa: BLE001 - a kernel that cannot be interrupted is replaced
@@ -99,6 +110,9 @@ class _Runner:
         for index in range(min(upto, len(self.nb.cells))):
             cell = self.nb.cells[index]
             if cell.cell_type == "code" and index not in self.skip:
+                if self.limit() < 1:
+                    return  # out of time: the probes get the kernel as it is
+                self.client.timeout = max(1, int(self.limit()))
                 try:
                     self.client.execute_cell(cell, index)
                 except Exception:  # noqa: BLE001 - hung or killed again: leave it out too
@@ -119,12 +133,18 @@ def main(folder: Path) -> int:
     runner = _Runner(nb, folder, int(plan["cell_timeout"]))
     report = {"cells": {}, "probes": {}, "restarts": 0, "completed": False}
     started = time.perf_counter()
+    if plan.get("cells_until") is not None:
+        runner.deadline = started + float(plan["cells_until"])
     runner.start()
     try:
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
-            outcome = runner.run_cell(index, cell)
+            if index < first_probe and runner.limit() < 1:
+                report["cells"][str(index)] = "skipped"  # the probes' reserved time
+                continue
+            outcome = runner.run_cell(index, cell, runner.limit() if index < first_probe
+                                      else None)
             if index >= first_probe:
                 report["probes"][probes[index - first_probe]["id"]] = outcome
             elif outcome != "ok":
