@@ -385,8 +385,13 @@ def _new_artist_wider(predictions: pd.DataFrame) -> None:
 
 def _q9_unseen_plan(g: Grading) -> list[dict]:
     arg, _ = g.posterior("q9-unseen", "no_pooled")
+    # The same call for an artist the model knows: refusing every artist is not refusing
+    # the unseen one.
+    known = g.artists[g.seed_for("q9-known") % len(g.artists)]
     return [_call("q9-unseen", "predict_no_pooled", arg, [NEW_ARTIST], returns="frame",
-                  random_seed=g.seed_for("q9-unseen-call"))]
+                  random_seed=g.seed_for("q9-unseen-call")),
+            _call("q9-known", "predict_no_pooled", arg, [known], returns="frame",
+                  random_seed=g.seed_for("q9-known-call"))]
 
 
 def _q9_unseen(g: Grading, reports: dict) -> None:
@@ -400,6 +405,13 @@ def _q9_unseen(g: Grading, reports: dict) -> None:
         if NEW_ARTIST not in str(report.get("message")):
             raise GradingError("`predict_no_pooled` raised an error for an unseen artist, "
                                "but its message should name the artist.")
+        known = reports.get("q9-known")
+        if not (isinstance(known, dict) and known.get("outcome") == "returned"
+                and not known.get("is_none")):
+            _report(reports, "q9-known", "predict_no_pooled")
+            raise GradingError("`predict_no_pooled` refuses an artist it has a parameter for "
+                               "as well: only an artist the no pooled model has no parameter "
+                               "for should raise an error.")
         return
     _report(reports, "q9-unseen", "predict_no_pooled")
     raise GradingError("`predict_no_pooled` returned predictions for an artist the no pooled "

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["FORGERIES", "write_forgeries", "MARKER", "PWNED", "HIDDEN_SNIPPETS"]
+__all__ = ["FORGERIES", "STATUS", "GRADED_APART", "NOT_ON_GRADESCOPE", "write_forgeries",
+           "MARKER", "PWNED", "HIDDEN_SNIPPETS", "KERNEL_FILES", "GRADER_MODULES", "ZEROING_PTH",
+           "STARVE_CELL_TIMEOUT"]
 
 #: Every process a forgery leaves behind carries this in its command line.
 MARKER = "poolside-forgery-marker"
@@ -235,6 +237,180 @@ for pid in range(1, 70000):
             pass
 '''
 
+# --- the sandbox's own walls: the interpreter, the kernel's settings, the disk ---------------
+
+#: What the remount forgery appends to every module the grader imports: inside the grader (and
+#: only there) it would give every test full marks when the runner exits.
+_GRADER_PATCH = (
+    "\nimport sys as _s; exec(\"import atexit, json, pathlib, sys\\n"
+    "def _forge():\\n"
+    "    for p in [q for a in ['.', *sys.argv[1:]] for q in list(pathlib.Path(a).glob('**/results.json'))[:20]]:\\n"
+    "        try:\\n"
+    "            d = json.loads(p.read_text())\\n"
+    "            for t in d['tests']: t['score'] = t['max_score']\\n            d['score'] = sum(t['max_score'] for t in d['tests'])\\n"
+    "            p.write_text(json.dumps(d))\\n"
+    "        except Exception: pass\\n"
+    "atexit.register(_forge)\") if 'poolside.grading.runner' in ' '.join("
+    "getattr(_s, 'orig_argv', [])) else None  # poolside-forgery-marker\n")
+
+#: What the remount forgery tries to leave in site-packages: every later grader that starts
+#: would zero its submission's results as it exits.
+_ZEROING_PTH = (
+    "import sys as _s; exec(\"import atexit, json, pathlib, sys\\n"
+    "def _zero():\\n"
+    "    for p in [q for a in ['.', *sys.argv[1:]] for q in list(pathlib.Path(a).glob('**/results.json'))[:20]]:\\n"
+    "        try:\\n"
+    "            d = json.loads(p.read_text()); d['score'] = 0\\n"
+    "            for t in d['tests']: t['score'] = 0\\n"
+    "            p.write_text(json.dumps(d))\\n"
+    "        except Exception: pass\\n"
+    "atexit.register(_zero)\") if 'poolside.grading.runner' in ' '.join("
+    "getattr(_s, 'orig_argv', [])) else None  # poolside-forgery-marker\n")
+
+#: Modules the grader imports too: the remount forgery patches whichever it can reach.
+GRADER_MODULES = ("pymc", "numpy", "pandas", "nbformat", "arviz", "scipy", "json", "pathlib",
+                  "zipfile", "shutil")
+#: The file the remount forgery tries to leave in each site-packages folder.
+ZEROING_PTH = "poolside-forgery-zero.pth"
+
+_REMOUNT_INTERPRETER = (
+    f"GRADER_MODULES = {GRADER_MODULES!r}\nPATCH = {_GRADER_PATCH!r}\n"
+    f"PTH = {_ZEROING_PTH!r}\nZEROING_PTH = {ZEROING_PTH!r}\n" + r'''
+import ctypes, importlib, os, site, sys, sysconfig
+libc = ctypes.CDLL(None, use_errno=True)
+MS_REMOUNT, MS_BIND = 32, 4096
+places = {sys.prefix, sys.base_prefix, *site.getsitepackages(), sysconfig.get_paths()["stdlib"]}
+for place in sorted(places):
+    rc = libc.mount(None, place.encode(), None, MS_REMOUNT | MS_BIND, None)
+    print("remount", place, rc, os.strerror(ctypes.get_errno()))
+    # a fresh bind over it, in case the remount is refused and a bind is not
+    rc = libc.mount(place.encode(), place.encode(), None, MS_BIND, None)
+    print("bind", place, rc, os.strerror(ctypes.get_errno()))
+patched = []
+for name in GRADER_MODULES:
+    try:
+        path = importlib.import_module(name).__file__
+        with open(path, "a") as f:
+            f.write(PATCH)
+        patched.append(path)
+    except Exception as err:
+        print("could not patch", name, type(err).__name__)
+for folder in {*site.getsitepackages(), sysconfig.get_paths()["purelib"],
+               sysconfig.get_paths()["stdlib"]}:
+    for name in (ZEROING_PTH, "sitecustomize.py", "usercustomize.py"):
+        try:
+            with open(os.path.join(folder, name), "a") as f:
+                f.write(PTH)
+            patched.append(os.path.join(folder, name))
+        except OSError as err:
+            print("could not write", folder, name, type(err).__name__)
+print("patched:", patched)
+''')
+
+#: Kernel settings a process of the machine's root could change; never written, only opened.
+KERNEL_FILES = ("/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger",
+                "/proc/sys/kernel/modprobe", "/proc/sys/vm/drop_caches",
+                "/sys/kernel/uevent_helper", "/proc/sys/kernel/sysrq")
+
+_WRITE_PROC_SYS = r'''
+import os
+opened = {}
+for path in KERNEL_FILES:
+    try:
+        fd = os.open(path, os.O_WRONLY)  # no O_TRUNC; nothing is ever written
+        os.close(fd)
+        opened[path] = "OPENED FOR WRITING"
+    except OSError as err:
+        opened[path] = type(err).__name__
+print(opened)
+q12 = q15a = str(opened)  # an answer that records what happened, worth nothing
+'''.replace("KERNEL_FILES", repr(KERNEL_FILES))
+
+_DEEP_FOLDER = r'''
+import os
+top = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+os.mkdir("deep", dir_fd=top)
+fd = os.open("deep", os.O_RDONLY | os.O_DIRECTORY, dir_fd=top)
+for depth in range(12_000):
+    os.mkdir("d", dir_fd=fd)
+    inner = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+    os.close(fd)
+    fd = inner
+with open(os.open("bottom.txt", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd), "w") as f:
+    f.write("12,000 folders down")
+os.chmod(fd, 0)  # the deepest folder: no way in
+os.close(fd)
+os.mkdir("locked", dir_fd=top)
+with open("locked/inside.txt", "w") as f:
+    f.write("behind a folder no one may enter")
+os.mkdir("locked/below")
+os.chmod("locked/below", 0)
+os.chmod("locked", 0)
+os.close(top)
+print("made a 12,000-deep chain and a mode-000 folder")
+'''
+
+_FILL_THE_DISK = r'''
+import os
+chunk = b"\0" * (8 * 1024**2)
+written = {}
+for i in range(8):  # 8 x 200 MB in each place, round robin
+    for place in (".", "/tmp", "/dev/shm"):
+        try:
+            with open(os.path.join(place, f"fill-{i}.bin"), "wb") as f:
+                for _ in range(25):
+                    f.write(chunk)
+            written[place] = written.get(place, 0) + 200
+        except OSError as err:
+            written[place + " refused"] = type(err).__name__
+    print(written, flush=True)
+'''
+
+_ODD_STREAM_TEXT = r'''
+import subprocess, sys
+code = r"""
+import json, os, time
+target = "out/executed.ipynb"
+deadline = time.time() + 3600
+while time.time() < deadline:
+    try:
+        nb = json.loads(open(target).read())
+    except (OSError, ValueError):
+        time.sleep(0.002)
+        continue
+    code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    code_cells[0]["outputs"] = [
+        {"output_type": "stream", "name": "stdout", "text": 12345},
+        {"output_type": "stream", "name": "stderr", "text": ["a", 6, None]},
+        {"output_type": "display_data", "data": ["not", "a", "dict"], "metadata": {}},
+        {"output_type": "execute_result", "data": {"text/plain": 7}, "metadata": 3,
+         "execution_count": "x"},
+        {"output_type": "error", "ename": {"x": 1}, "evalue": 2, "traceback": "no"},
+        "not an output", 42, None]
+    if len(code_cells) > 1:
+        code_cells[1]["outputs"] = {"a": "dict, not a list"}
+    if len(code_cells) > 2:
+        code_cells[2]["source"] = 99
+    nb["cells"].append("a cell that is a string")
+    with open(target + ".tmp", "w") as f:
+        json.dump(nb, f)
+    os.replace(target + ".tmp", target)
+    break
+# poolside-forgery-marker
+"""
+subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+'''
+
+#: starve-the-probes: cells that each sleep just under the cell limit, more of them than the
+#: whole grading's time; the tests grade it with this cell limit.
+STARVE_CELL_TIMEOUT = 30
+_STARVE_CELL = f"import time\ntime.sleep({STARVE_CELL_TIMEOUT - 2})\n"
+STARVE_CELLS = 40  # 40 x 28 s: more than the whole of even the 900 s default
+
+ZIP_BOMB_MB = 300
+
+
 # Honest work with hostile habits: each costs its own question and nothing else.
 _HOSTILE_SOLUTION = [
     ("def plot_popularity(", "    import sys\n    sys.exit(0)\n"),  # q2
@@ -264,6 +440,28 @@ FORGERIES = {
     "kill-the-grader.ipynb": ("student", [_KILL_THE_GRADER], "all zero"),
     "hostile-habits.ipynb": ("solution", [], HOSTILE_SOLUTION_LOSES),
     "own-autograder-in-zip.zip": ("student", [], "all zero"),
+    "remount-interpreter.ipynb": ("student", [_REMOUNT_INTERPRETER], "all zero"),
+    "write-proc-sys.ipynb": ("student", [_WRITE_PROC_SYS], "all zero"),
+    "deep-folder.ipynb": ("solution", [_DEEP_FOLDER], {}),
+    "fill-the-disk.ipynb": ("student", [_FILL_THE_DISK], "all zero"),
+    "zip-bomb.zip": ("student", [], "all zero"),
+    "zip-bomb-lying-size.zip": ("student", [], "all zero"),
+    "odd-stream-text.ipynb": ("solution", [_ODD_STREAM_TEXT], {}),
+    "starve-the-probes.ipynb": ("solution", [_STARVE_CELL] * STARVE_CELLS, {}),
+}
+
+#: What a forgery's row says when it is not "graded": its status and a piece of its reason.
+STATUS = {
+    "zip-bomb.zip": ("invalid", "more than the 50 MB"),
+    "zip-bomb-lying-size.zip": ("invalid", "not a readable zip archive"),
+}
+#: Graded in a batch of its own, with a shorter time limit (it spends all the time it gets).
+GRADED_APART = {"starve-the-probes.ipynb"}
+#: Not sent through the Gradescope emulation, and why.
+NOT_ON_GRADESCOPE = {
+    "starve-the-probes.ipynb": "it takes the whole time limit; graded apart, locally",
+    "zip-bomb-lying-size.zip": "Gradescope unpacks an upload itself: an unreadable zip never "
+                               "reaches the autograder (the emulation's unzip would raise)",
 }
 
 
@@ -286,6 +484,34 @@ def _insert_in_function(nb, marker: str, body: str) -> None:
     cell.source = "".join(lines)
 
 
+def _zip_bomb(nb, path: Path, lying: bool) -> None:
+    """A zip whose one notebook inflates to :data:`ZIP_BOMB_MB` MB (a stream output of one
+    repeated character; under 1 MB compressed), written piece by piece so that building it
+    costs no memory. ``lying``: its headers declare 1 kB, so only the inflating would tell."""
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="@BOMB@")] \
+        if nb.cells[0].cell_type == "code" else []
+    if nb.cells[0].cell_type != "code":
+        cell = nbformat.v4.new_code_cell("print('x')")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="@BOMB@")]
+        nb.cells.insert(0, cell)
+    head, tail = nbformat.writes(nb).split("@BOMB@")
+    chunk = "x" * 1024**2
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        with zf.open("hierarchical.ipynb", "w") as entry:
+            entry.write(head.encode())
+            for _ in range(ZIP_BOMB_MB):
+                entry.write(chunk.encode())
+            entry.write(tail.encode())
+    if lying:  # uncompressed size: +22 in the local header, +24 in the central directory
+        data = bytearray(path.read_bytes())
+        size = (len(head) + len(tail) + ZIP_BOMB_MB * 1024**2).to_bytes(4, "little")
+        for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+            at = data.index(signature)
+            assert data[at + offset:at + offset + 4] == size
+            data[at + offset:at + offset + 4] = (1024).to_bytes(4, "little")
+        path.write_bytes(bytes(data))
+
+
 def write_forgeries(student: Path, solution: Path, out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     for name, (base, cells, _) in FORGERIES.items():
@@ -302,7 +528,9 @@ def write_forgeries(student: Path, solution: Path, out: Path) -> dict[str, Path]
             nb.cells.append(nbformat.v4.new_code_cell("import os\nos._exit(0)"))
             nb.metadata["kernelspec"] = {"name": "conda-env-stats-py", "language": "python",
                                          "display_name": "Python [conda env:stats]"}
-        if name.endswith(".zip"):
+        if name.startswith("zip-bomb"):
+            _zip_bomb(nb, out / name, lying=name == "zip-bomb-lying-size.zip")
+        elif name.endswith(".zip"):
             with zipfile.ZipFile(out / name, "w") as zf:
                 zf.writestr("hierarchical.ipynb", nbformat.writes(nb))
                 zf.writestr("autograder/__init__.py", "")

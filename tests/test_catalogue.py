@@ -293,6 +293,7 @@ MISTAKES = {
     "q5 one draw short": ("q5_predictions", {"predict_complete_pooled": lambda i, a, random_seed=0: complete(i, a, random_seed).iloc[1:]}),
     "q9 the neighbouring artist's mean": ("q9_predictions", {"predict_no_pooled": lambda i, a, random_seed=0: no_pooled(i, a, random_seed, shift=1)}),
     "q9 plug-in artist means": ("q9_predictions", {"predict_no_pooled": lambda i, a, random_seed=0: no_pooled(i, a, random_seed, plug_in=True)}),
+    "q9 every artist refused, the unseen one named": ("q9_unseen_artist", {"predict_no_pooled": lambda i, a, random_seed=0: (_ for _ in ()).throw(KeyError(f"no mean for {a}"))}),
     "q9 unseen artist gets NaN": ("q9_unseen_artist", {"predict_no_pooled": lambda i, a, random_seed=0: pd.DataFrame({x: np.full(4000, np.nan) for x in a})}),
     "q13 sigma_mu as song noise": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "sigma_mu as song noise")}),
     "q13 no artist layer for a new artist": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "no artist layer")}),

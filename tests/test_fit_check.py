@@ -50,6 +50,26 @@ def test_check_provenance_rejects_fabricated_sampler_statistics(small_fit):
 
 
 @pytest.mark.slow
+def test_check_provenance_rejects_a_log_density_of_minus_infinity(small_fit):
+    # tau = 0 in a typed-in fit makes the reference's log-density -inf too: -inf == -inf
+    fake = small_fit[1].copy()
+    fake.sample_stats["logp"] = fake.sample_stats["logp"] * np.inf
+    with pytest.raises(GradingError, match="not finite"):
+        check_provenance(fake, small_fit[0], "complete pooled model")
+
+
+@pytest.mark.slow
+def test_check_provenance_rejects_draws_repeated_in_blocks(small_fit):
+    # Real draws and their real log-densities, each block of 75 used four times: the effective
+    # sample size looks fine and every recorded log-density matches.
+    fit = small_fit[1]
+    index = np.tile(np.arange(75), 4)
+    fake = fit.isel(draw=index).copy()
+    with pytest.raises(GradingError, match="repeats its draws"):
+        check_provenance(fake, small_fit[0], "complete pooled model")
+
+
+@pytest.mark.slow
 def test_check_provenance_rejects_a_fit_of_another_model(spotify, small_fit):
     other = _complete(spotify, mu_scale=10.0)
     with pytest.raises(GradingError, match="does not come from sampling"):

@@ -1,8 +1,11 @@
 """Check a student's fitted posterior: that it came from their model, and what it says.
 
-Provenance is exact: the sampler records the log-density of every draw, and recomputing it
-from the student's model at those draws must give the same numbers. A posterior typed in from
-printed summaries, with no model behind it, has no such record.
+Provenance is exact but limited: the sampler records the log-density of every draw, and
+recomputing it from the reference model at those draws must give the same finite numbers, and
+the draws must not repeat as a sampler's never do. A posterior typed in from printed summaries,
+with no model behind it, has no such record. It does not prove the draws were *sampled*: a
+student who computes the log-density of made-up draws with the correct model can forge it,
+which takes the correct model, the exercise's point (README, "Hostile submissions").
 
 Summaries are noisy: each is compared with the stored reference within a band sized from
 Monte Carlo standard error (see :func:`check_summaries`).
@@ -28,6 +31,8 @@ Z = 5.0
 # A floor of 2% of the posterior sd absorbs the noise in the MCSE estimates themselves.
 SD_FLOOR = 0.02
 MIN_ESS = 400
+#: Share of a fit's draws that must be distinct points (NUTS repeats well under 5%).
+MIN_DISTINCT = 0.8
 
 
 def posterior_draws(idata, what: str):
@@ -129,6 +134,22 @@ def check_provenance(idata, model, what: str, seed: int = 0) -> None:
             f"The {what} fit has no draws of {', '.join(f'`{m}`' for m in missing)}; sample "
             "the model you built and return the result."
         )
+    if not np.all(np.isfinite(recorded)):
+        raise GradingError(
+            f"The {what} fit's recorded log-density is not finite at every draw, which no "
+            "sampled posterior has: sample the model you built and return the result."
+        )
+    # Each NUTS transition moves to a new point (staying put is rare), so a posterior whose
+    # draws repeat was copied or made up, not sampled.
+    rows = np.concatenate([np.asarray(posterior[name].values, dtype=float).reshape(
+        recorded.size, -1) for name in free], axis=1)
+    distinct = len(np.unique(rows, axis=0)) / len(rows)
+    if distinct < MIN_DISTINCT:
+        raise GradingError(
+            f"The {what} fit repeats its draws ({distinct:.0%} are distinct), which a sampler "
+            "that moves at every step does not: sample the model you built and return the "
+            "result."
+        )
     try:
         to_values, value_names = _to_value_space(model)
     except Exception as err:  # a transform that needs other variables' values
@@ -141,7 +162,9 @@ def check_provenance(idata, model, what: str, seed: int = 0) -> None:
         c, d = divmod(int(flat), draws)
         natural = [np.asarray(posterior[name].values[c, d], dtype=float) for name in free]
         point = dict(zip(value_names, to_values(*natural)))
-        if not np.isclose(float(logp(point)), recorded[c, d], rtol=LP_RTOL, atol=1e-6):
+        value = float(logp(point))
+        if not (np.isfinite(value) and np.isclose(value, recorded[c, d], rtol=LP_RTOL,
+                                                  atol=1e-6)):
             raise GradingError(
                 f"The {what} fit does not come from sampling the model you returned: the "
                 "log-density the sampler recorded does not match the model at its own draws. "
