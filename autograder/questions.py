@@ -164,6 +164,11 @@ def fit_case(kind: str, points: float) -> Case:
 
 # ---------------------------------------------------------------- plots
 
+#: Largest gap between a density curve's and the data's cumulative shares: kernel estimates of
+#: the songs or the artist means with Scott's or Silverman's bandwidth are within 0.04-0.06;
+#: twice that smoothing reaches 0.11; a hump over 0-100 drawn without the data 0.11-0.28.
+CURVE_GAP = 0.09
+
 def _check_distribution_plot(ax, values, what, unit):
     bins = plot_check.histogram_bins(ax)
     curves = plot_check.lines_with_points(ax)
@@ -189,6 +194,12 @@ def _check_distribution_plot(ax, values, what, unit):
         if left.min() > values.min() + typical / 2 or left.max() + typical < values.max() - 1e-6:
             raise GradingError(f"`{what}`: the histogram does not cover the whole range "
                                "of the data.")
+        # What the bars show, not only how many there are: each bin holds the data that fall
+        # in it (a histogram of other numbers, or extra bars, does not).
+        width = typical if pitch.size and own.max() < typical * (1 - 1e-6) else None
+        if plot_check.histogram_gap(bins, values, width, density and not counted) > 0.01:
+            raise GradingError(f"`{what}`: the bars do not hold the {unit} that fall in each "
+                               f"bin: check which values the histogram is drawn from.")
     elif curves:
         # A density rises and falls; a curve that only ever rises is a cumulative
         # distribution (an ECDF), which shows the same data but not what was asked for.
@@ -200,6 +211,11 @@ def _check_distribution_plot(ax, values, what, unit):
             raise GradingError(f"`{what}`: the density curve does not span the data.")
     else:
         raise GradingError(f"`{what}`: draw a histogram or a density curve of the data.")
+    # Every curve, alone or over the bars, must be a density of these data (a kernel
+    # estimate is within about 0.06 of them; a hump drawn without them is not).
+    if curves and max(plot_check.curve_gap(c, values) for c in curves) > CURVE_GAP:
+        raise GradingError(f"`{what}`: the curve's shape is not the density of the {unit}: "
+                           "check which values it is computed from (and its smoothing).")
 
 
 def _q2(g: Grading, reports: dict) -> None:

@@ -130,6 +130,22 @@ def arviz_dist(kind, column="popularity"):
     return plot
 
 
+def hump(spotify, over_histogram=False):
+    """A smooth curve over 0-100 drawn without the data (alone, or over a true histogram)."""
+    ax = hist(spotify, density=True) if over_histogram else plt.subplots()[1]
+    grid = np.linspace(0, 100, 200)
+    ax.plot(grid, np.exp(-0.5 * ((grid - 50) / 20) ** 2) / (20 * np.sqrt(2 * np.pi)))
+    ax.set_xlabel("popularity")
+    return ax
+
+
+def hist_of_other_numbers(spotify):
+    """As many numbers as songs, over the same range, but not the songs."""
+    x = spotify["popularity"].to_numpy()
+    return hist(pd.DataFrame({"popularity": np.random.default_rng(1).uniform(x.min(), x.max(),
+                                                                            x.size)}))
+
+
 def hist_first_100(spotify):
     return hist(spotify.head(100))
 
@@ -310,6 +326,10 @@ MISTAKES = {
     "q6 a bar of each artist's mean": ("q6_plot_by_artist", {"plot_popularity_by_artist": lambda s: by_artist(s, kind="mean bars")}),
     "q6 boxplot without artist labels": ("q6_plot_by_artist", {"plot_popularity_by_artist": lambda s: by_artist(s, labels=False)}),
     "q2 only the first 100 songs": ("q2_plot_popularity", {"plot_popularity": hist_first_100}),
+    "q2 a smooth hump over 0-100 without the data": ("q2_plot_popularity", {"plot_popularity": hump}),
+    "q2 a histogram of as many other numbers": ("q2_plot_popularity", {"plot_popularity": hist_of_other_numbers}),
+    "q2 a true histogram under a hump drawn without the data": ("q2_plot_popularity", {"plot_popularity": lambda s: hump(s, over_histogram=True)}),
+    "q10 a smooth hump over 0-100 without the data": ("q10_plot_artist_means", {"plot_artist_means": hump}),
     "q2 no axis label": ("q2_plot_popularity", {"plot_popularity": hist_unlabelled}),
     "q10 songs instead of artist means": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(SPOTIFY)}),
     "q2 a cumulative distribution (ECDF)": ("q2_plot_popularity", {"plot_popularity": arviz_dist("ecdf")}),
