@@ -235,8 +235,14 @@ def _q6(g: Grading, reports: dict) -> None:
     spans = plot_check.spans_at(ax, g.artists)
     songs = g.spotify.groupby("artist", observed=True)["popularity"].agg(["min", "max"])
     varied = [a for a in g.artists if songs.loc[a, "max"] > songs.loc[a, "min"]]
+    # ... and no further than a violin's smoothing reaches past the songs (seaborn cuts two
+    # bandwidths beyond them): one line across the whole scale per artist shows no song.
+    counts = g.spotify.groupby("artist", observed=True)["popularity"].agg(["std", "count"])
+    reach = 2.5 * counts["std"].fillna(0) * counts["count"] ** -0.2 + 1.0
     shown = sum(a in spans and spans[a][0] <= songs.loc[a, "min"] + 0.5
-                and spans[a][1] >= songs.loc[a, "max"] - 0.5 for a in varied)
+                and spans[a][1] >= songs.loc[a, "max"] - 0.5
+                and spans[a][0] >= songs.loc[a, "min"] - reach[a]
+                and spans[a][1] <= songs.loc[a, "max"] + reach[a] for a in varied)
     if shown < 0.9 * len(varied):
         raise GradingError(f"`{what}`: show the whole distribution of each artist's songs, "
                            "from the least to the most popular song, not one summary number "
@@ -252,18 +258,34 @@ def _q10(g: Grading, reports: dict) -> None:
     plot_check.require_label(ax, ["popularity", "mean"], "plot_artist_means", axis="x")
 
 
+#: Vertical segments one artist's slot may hold (an 80% interval, perhaps a 50% one and a
+#: cap): a grid of segments that holds every interval somewhere is not a plot of them.
+SEGMENTS_PER_ARTIST = 3
+
+
 def _check_intervals_plot(g: Grading, ax, predictions: pd.DataFrame, what: str) -> None:
     segments = plot_check.interval_segments(ax)
-    wanted = [(predictions[a].quantile(0.1), predictions[a].quantile(0.9))
-              for a in predictions.columns]
+    names = list(predictions.columns)
+    axis, where = plot_check.category_positions(ax, names)
+    if axis == 0 and len(where) == len(names):
+        # Each artist's segments are the ones at its tick; an interval elsewhere is not its.
+        slots = {a: [s for s in segments if abs(s[0] - where[a]) < 0.5] for a in names}
+        crowded = [a for a, found in slots.items() if len(found) > SEGMENTS_PER_ARTIST]
+        if crowded or len(segments) > SEGMENTS_PER_ARTIST * len(names):
+            raise GradingError(f"`{what}`: draw one vertical segment per artist, its central "
+                               f"80% predictive interval ({len(segments)} vertical segments "
+                               "found).")
+    else:
+        slots = {a: segments for a in names}
     # Quantile definitions differ by a fraction of a draw's spacing: 0.5 popularity points.
     found = sum(
-        any(abs(lo - s[1]) < 0.5 and abs(hi - s[2]) < 0.5 for s in segments)
-        for lo, hi in wanted
+        any(abs(predictions[a].quantile(0.1) - s[1]) < 0.5
+            and abs(predictions[a].quantile(0.9) - s[2]) < 0.5 for s in slots[a])
+        for a in names
     )
-    if found < len(wanted):
+    if found < len(names):
         raise GradingError(f"`{what}`: draw each artist's central 80% predictive interval as "
-                           f"a vertical segment ({found} of {len(wanted)} found).")
+                           f"a vertical segment at its name ({found} of {len(names)} found).")
     observed = np.sort(g.artist_means["popularity"].to_numpy())
     markers = plot_check.marker_values(ax)
     if not any(len(m) == len(observed) and np.allclose(np.sort(m[:, 1]), observed, atol=1e-6)
@@ -306,6 +328,10 @@ def _q5_areas(g: Grading, reports: dict) -> None:
     if len(spans) < len(AREAS_NAMES):
         raise GradingError(f"`{what}`: shade the central 80% of each predictive density (e.g. "
                            "with `fill_between`).")
+    if len(spans) > 2 * len(AREAS_NAMES):
+        # Strips on a grid hold every interval somewhere and show none of them.
+        raise GradingError(f"`{what}`: shade one area per artist, its central 80% "
+                           f"({len(spans)} shaded areas found).")
     # The KDE grid puts the shaded edge within a grid step of the quantile.
     tolerance = 1.5
     for name in AREAS_NAMES:
@@ -314,8 +340,16 @@ def _q5_areas(g: Grading, reports: dict) -> None:
             raise GradingError(f"`{what}`: the shaded area for {name} does not run from the 10% "
                                "to the 90% quantile of its predictions: check which probability "
                                "the shading covers.")
-    if len(plot_check.lines_with_points(ax)) < len(AREAS_NAMES):
+    curves = plot_check.lines_with_points(ax)
+    if len(curves) < len(AREAS_NAMES):
         raise GradingError(f"`{what}`: draw one density curve per artist.")
+    # Each artist's curve is a density of its predictions (one curve may be drawn twice, as
+    # an outline and a fill's top edge, but not a curve of nothing in particular).
+    for name in AREAS_NAMES:
+        if not any(plot_check.curve_gap(c, predictions[name].to_numpy()) <= CURVE_GAP
+                   for c in curves):
+            raise GradingError(f"`{what}`: no curve is the density of {name}'s predictions: "
+                               "check which values each curve is computed from.")
     if plot_check.named_categories(ax, AREAS_NAMES) < len(AREAS_NAMES):
         raise GradingError(f"`{what}`: name each artist (tick labels or legend).")
     plot_check.require_label(ax, ["popularity"], what, axis="x")
@@ -334,6 +368,10 @@ def _q14(g: Grading, reports: dict) -> None:
     _check_intervals_plot(g, ax, g.made("q14-hierarchical"), what)
     level = float(np.median(g.made("q14-complete").to_numpy()))
     levels = plot_check.dashed_horizontal_levels(ax)
+    if len(levels) > 3:
+        # Dashed lines every few hundredths hold every level somewhere and mark none.
+        raise GradingError(f"`{what}`: draw one dashed horizontal line, at the complete pooled "
+                           f"model's posterior predictive median ({len(levels)} found).")
     if not any(abs(y - level) < 0.05 for y in levels):
         if levels:
             raise GradingError(f"`{what}`: the dashed line is not at the complete pooled "

@@ -177,6 +177,47 @@ def by_artist(spotify, kind="box", labels=True, orientation="horizontal"):
     return ax
 
 
+def line_per_artist(spotify):
+    """One line across the whole scale per artist: labelled, and no song shown."""
+    names = [str(a) for a in spotify["artist"].cat.categories]
+    fig, ax = plt.subplots()
+    for i in range(len(names)):
+        ax.plot([0, 100], [i, i])
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("popularity")
+    return ax
+
+
+def segment_grid(predictions, artist_means):
+    """Vertical segments for every (low, high) on a 0.9 grid, beside the true points: every
+    interval is somewhere, none is drawn."""
+    ax = intervals(predictions, artist_means)
+    for coll in list(ax.collections):
+        coll.remove()
+    lows, highs = np.meshgrid(np.arange(-40, 100, 0.9), np.arange(0, 140, 0.9))
+    ax.vlines(np.zeros(lows.size), lows.ravel(), highs.ravel())
+    return ax
+
+
+def dashed_every(step):
+    """Dashed lines every ``step`` over the whole scale, beside true intervals."""
+    def plot(hierarchical_predictions, artist_means, complete_predictions):
+        ax = intervals(hierarchical_predictions, artist_means)
+        for level in np.arange(40, 80, step):
+            ax.axhline(level, linestyle="--")
+        return ax
+    return plot
+
+
+def strip_grid(predictions):
+    """Shaded strips for every (low, high) on a 2.9 grid under true curves."""
+    ax = areas(predictions, shade=None)
+    for lo in np.arange(-20, 110, 2.9):
+        for hi in np.arange(lo + 2.9, 130, 2.9):
+            ax.fill_between([lo, hi], 0, 0.01)
+    return ax
+
+
 def areas(predictions, prob=0.8, shade="fill_between", curves=True):
     fig, ax = plt.subplots()
     tail = (1 - prob) / 2
@@ -330,6 +371,10 @@ MISTAKES = {
     "q2 a histogram of as many other numbers": ("q2_plot_popularity", {"plot_popularity": hist_of_other_numbers}),
     "q2 a true histogram under a hump drawn without the data": ("q2_plot_popularity", {"plot_popularity": lambda s: hump(s, over_histogram=True)}),
     "q10 a smooth hump over 0-100 without the data": ("q10_plot_artist_means", {"plot_artist_means": hump}),
+    "q6 one line across the scale per artist": ("q6_plot_by_artist", {"plot_popularity_by_artist": line_per_artist}),
+    "q5 intervals as a grid of segments": ("q5_intervals_plot", {"plot_predictive_intervals": segment_grid}),
+    "q14 a dashed line every 0.09": ("q14_plot", {"plot_hierarchical_intervals": dashed_every(0.09)}),
+    "q5 areas as strips on a grid": ("q5_areas_plot", {"plot_predictive_areas": strip_grid}),
     "q2 no axis label": ("q2_plot_popularity", {"plot_popularity": hist_unlabelled}),
     "q10 songs instead of artist means": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(SPOTIFY)}),
     "q2 a cumulative distribution (ECDF)": ("q2_plot_popularity", {"plot_popularity": arviz_dist("ecdf")}),

@@ -37,3 +37,42 @@ def test_grades_csv_caps_scores_and_quotes_formulas(tmp_path):
     text = (tmp_path / "grades.csv").read_text()
     assert table.loc[0, "q2"] == 2.0 and table.loc[0, "q3"] == 0.0
     assert "'=HYPERLINK" in text and "'+SUM" in text
+
+
+def test_an_executed_notebook_the_student_side_rewrote_never_stops_the_runner(tmp_path):
+    import json
+
+    import nbformat
+
+    from poolside.grading.runner import _executed
+
+    (tmp_path / "out").mkdir()
+    odd = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": 1, "source": "",
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": 12345},
+                     {"output_type": "error", "ename": "NameError", "evalue": "x",
+                      "traceback": []}]}]}
+    (tmp_path / "out" / "executed.ipynb").write_text(json.dumps(odd))
+    stored = tmp_path / "stored.ipynb"
+    assert _executed(tmp_path, stored) == ["NameError"]
+    assert nbformat.read(stored, as_version=4).cells[0].outputs[0].text == "12345"
+    odd["cells"][0]["outputs"].append("not an output")  # nbformat refuses it: not stored
+    (tmp_path / "out" / "executed.ipynb").write_text(json.dumps(odd))
+    assert _executed(tmp_path, stored) == []
+    assert not stored.exists()
+
+
+def test_an_upload_that_would_inflate_past_the_cap_is_refused_unread(tmp_path):
+    import zipfile
+
+    from poolside.intake import MAX_NOTEBOOK, Submission, prepare
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("hierarchical.ipynb", "w", force_zip64=True) as entry:
+            chunk = b" " * 2**20
+            for _ in range(MAX_NOTEBOOK // len(chunk) + 8):
+                entry.write(chunk)
+    assert bomb.stat().st_size < 2**20
+    notebook, reason = prepare(Submission(bomb, "bomb.zip"), tmp_path, None)
+    assert notebook is None and "MB" in reason and "more than" in reason

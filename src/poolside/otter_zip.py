@@ -20,16 +20,16 @@ __all__ = ["tune_entry_point", "SETUP", "RUNNER", "OTTER_COMMAND", "GRADESCOPE_C
 GRADESCOPE_CACHE = "/autograder/cache"
 _FILES = "/autograder/source/files"
 #: Appended to setup.sh, run once when Gradescope builds the image: compile the reference
-#: models, make the unprivileged user the student's side runs as, and make what it must not
-#: read root-only (poolside/grading/sandbox.py).
+#: models, install bubblewrap (and iptables, to close the network where no namespace can be
+#: made) and make what the student's side must not read root-only (grading/sandbox.py).
 SETUP = f"""
 # Compile what grading compiles into the image (poolside/grading/cache.py)
 cd {_FILES} && mamba run -n otter-env python -m poolside.grading.cache warm {GRADESCOPE_CACHE} --assignment {_FILES}
 
-# The student's notebook runs as this user (poolside/grading/sandbox.py); bubblewrap is used
-# instead where the container allows namespaces.
-apt-get install -y bubblewrap || true
-id -u poolside-student >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin poolside-student
+# The student's notebook runs as a uid leased for its grading, never root
+# (poolside/grading/sandbox.py): in bubblewrap where the container allows namespaces, else as
+# that uid directly, which must pass through to the interpreter but read nothing hidden.
+apt-get install -y bubblewrap iptables || true
 chmod 700 /autograder/source {GRADESCOPE_CACHE}
 chmod o+x /root
 """

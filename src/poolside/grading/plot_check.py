@@ -296,10 +296,12 @@ def histogram_gap(bins: Sequence[tuple[float, float, float]], values, width: flo
 
 def curve_gap(curve: Line, values) -> float:
     """How far a density curve is from the data: the largest difference between the share of
-    the curve's area left of a point and the share of ``values`` below it (a kernel density
-    estimate of the data is within a few hundredths; a curve drawn without them is not)."""
+    the curve's area (above its lowest point) left of a point and the share of ``values``
+    below it (a kernel density estimate of the data is within a few hundredths; a curve drawn
+    without them is not)."""
     xy = curve.xy[np.argsort(curve.xy[:, 0], kind="stable")]
-    x, y = xy[:, 0], np.clip(xy[:, 1], 0, None)
+    # Measured from its own baseline: a ridge plot lifts each artist's curve to its row.
+    x, y = xy[:, 0], xy[:, 1] - xy[:, 1].min()
     area = np.concatenate([[0.0], np.cumsum((y[1:] + y[:-1]) / 2 * np.diff(x))])
     if not area[-1] > 0:
         return 1.0
