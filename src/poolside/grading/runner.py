@@ -58,7 +58,25 @@ def _layout(notebook: Path, folder: Path, assignment: Assignment, cache: Path | 
         shutil.copytree(cache, folder / "cache", symlinks=False)
 
 
-def _reports(folder: Path, entries: list[dict]) -> tuple[dict, dict]:
+def _digests(log: Path) -> dict[str, str]:
+    """The fingerprint the executor gave each probe's report as the probe ended (its output
+    reaches only this log: see :mod:`.sandboxed.execute`); the first one counts."""
+    digests: dict[str, str] = {}
+    try:
+        with open(log, "rb") as lines:
+            for line in lines:
+                words = line.decode("utf-8", "replace").split()
+                if len(words) == 3 and words[0] == wire.DIGEST:
+                    digests.setdefault(words[1], words[2])
+    except OSError:
+        pass
+    return digests
+
+
+def _reports(folder: Path, entries: list[dict], digests: dict[str, str] | None = None
+             ) -> tuple[dict, dict]:
+    """Each probe's report, plain again; None for one that is missing, or that changed after
+    its probe ended (when ``digests`` are given)."""
     out = folder / "out"
     try:
         execution = wire.load(out, "execution")
@@ -68,15 +86,22 @@ def _reports(folder: Path, entries: list[dict]) -> tuple[dict, dict]:
         execution = {}
     states = execution.get("probes") if isinstance(execution.get("probes"), dict) else {}
     reports = {}
+    changed = []
     for entry in entries:
         try:
             report = wire.load(out, entry["id"])
         except wire.WireError:
             report = None
+        if digests is not None and report is not None \
+                and digests.get(entry["id"]) != wire.digest(out, entry["id"]):
+            changed.append(entry["id"])
+            report = None
         state = states.get(entry["id"])
         if not isinstance(report, dict) and state in ("died", "timeout"):
             report = {"outcome": state}
         reports[entry["id"]] = plain_report(entry, report) if isinstance(report, dict) else None
+    if changed:
+        execution["changed"] = changed
     return reports, execution
 
 
@@ -147,6 +172,9 @@ def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int,
                      "not run count as failed")
     elif not execution.get("completed"):
         notes.append("the notebook's run did not finish normally")
+    if execution.get("changed"):
+        notes.append(f"{len(execution['changed'])} check report(s) were changed after their "
+                     "check ran and were not used")
     if sandbox.kind == "none":
         notes.append("unsandboxed")
     return notes
@@ -201,7 +229,7 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
                     "JUPYTER_PLATFORM_DIRS": "1"})
         run = sandbox.run(box, [sys.executable, "-m", "sandboxed.execute", str(inside)], env,
                           timeout, workdir / "student.log")
-        reports, execution = _reports(folder, entries)
+        reports, execution = _reports(folder, entries, _digests(workdir / "student.log"))
         errors = _executed(folder, executed)
     results = registry.judge(grading, reports)
     scores = registry.score(results)

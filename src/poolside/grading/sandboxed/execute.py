@@ -9,11 +9,21 @@ ignores the interrupt is replaced, and the cells before are run again without th
 killed or hung it, so finished work keeps counting. The cells must finish by the plan's
 ``cells_until``: what has not run by then is skipped, so that the probes always get their
 reserved time. Then each probe runs as a cell of its own.
+
+The notebook never sees the grader's inputs while its cells run: this process reads them and
+takes them off the disk before the kernel starts, runs the probes that need none (fits, answers)
+first, and puts the inputs back only for the probes that call the student's functions. After
+each probe it writes the report's fingerprint to its own output, which only the grader reads:
+the kernel does not inherit it, and this process is made undumpable, so that a process of the
+same uid can neither write through its descriptors nor read its memory. A report changed after
+its probe no longer matches its fingerprint.
 What happened is written to ``out/execution`` for the grader.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,6 +38,8 @@ from . import wire
 __all__ = ["main"]
 
 MAX_RESTARTS = 3
+#: Probes that need no input run first, before the inputs are back on disk.
+WITHOUT_INPUTS = ("fit", "values")
 
 
 class _Runner:
@@ -41,6 +53,7 @@ class _Runner:
         self.skip: set[int] = set()
         self.restarts = 0
         self.deadline = float("inf")
+        self.first_probe = len(nb.cells)
 
     def start(self):
         self.client.reset_execution_trackers()
@@ -50,7 +63,8 @@ class _Runner:
             # even loopback), and nothing outside it can connect to the kernel.
             self.client.km.transport = "ipc"
             self.client.km.ip = str(self.folder / "home" / "kernel")
-        self.client.start_new_kernel()
+        # The kernel's output goes nowhere: this process's output carries the fingerprints.
+        self.client.start_new_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.client.start_new_kernel_client()
 
     def stop(self):
@@ -107,7 +121,8 @@ class _Runner:
         if self.restarts > MAX_RESTARTS:
             raise RuntimeError("the kernel had to be replaced too often")
         self.start()
-        for index in range(min(upto, len(self.nb.cells))):
+        # The notebook's cells rebuild its state; probes that ran are not run again.
+        for index in range(min(upto, self.first_probe)):
             cell = self.nb.cells[index]
             if cell.cell_type == "code" and index not in self.skip:
                 if self.limit() < 1:
@@ -120,12 +135,40 @@ class _Runner:
                     return self.restart(upto)
 
 
+def _undumpable() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(4, 0)  # PR_SET_DUMPABLE: no ptrace, no /proc/PID/fd or mem
+    except (OSError, AttributeError):
+        pass
+
+
+def _take_inputs(folder: Path) -> dict[str, bytes]:
+    """The inputs' files, read into memory and removed from the folder."""
+    taken = {}
+    for suffix in (".json", ".npz"):
+        path = folder / f"inputs{suffix}"
+        taken[path.name] = path.read_bytes()
+        path.unlink()
+    return taken
+
+
+def _put_back(folder: Path, taken: dict[str, bytes]) -> None:
+    for name in sorted(taken, key=lambda n: n.endswith(".json")):  # the .json last
+        tmp = folder / f".{name}.tmp"
+        tmp.write_bytes(taken[name])
+        os.replace(tmp, folder / name)
+
+
 def main(folder: Path) -> int:
+    _undumpable()
     plan = wire.load(folder, "plan")
+    taken = _take_inputs(folder)
     nb = nbformat.read(folder / plan["notebook"], as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    probes = plan["probes"]
+    probes = sorted(plan["probes"], key=lambda e: e["probe"] not in WITHOUT_INPUTS)
     first_probe = len(nb.cells)
     for entry in probes:
         nb.cells.append(nbformat.v4.new_code_cell(
@@ -143,10 +186,16 @@ def main(folder: Path) -> int:
             if index < first_probe and runner.limit() < 1:
                 report["cells"][str(index)] = "skipped"  # the probes' reserved time
                 continue
+            if index >= first_probe and taken and \
+                    probes[index - first_probe]["probe"] not in WITHOUT_INPUTS:
+                _put_back(folder, taken)
+                taken = {}
             outcome = runner.run_cell(index, cell, runner.limit() if index < first_probe
                                       else None)
             if index >= first_probe:
-                report["probes"][probes[index - first_probe]["id"]] = outcome
+                probe_id = probes[index - first_probe]["id"]
+                report["probes"][probe_id] = outcome
+                print(wire.DIGEST, probe_id, wire.digest(folder / "out", probe_id), flush=True)
             elif outcome != "ok":
                 report["cells"][str(index)] = outcome
             report["restarts"] = runner.restarts

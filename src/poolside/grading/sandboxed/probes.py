@@ -189,8 +189,9 @@ def run(probe_id: str, folder: str | Path) -> None:
 
     folder = Path(folder)
     plan = wire.load(folder, "plan")
-    inputs = wire.load(folder, "inputs")
     entry = next(e for e in plan["probes"] if e["id"] == probe_id)
+    # Fits and answers are read before the grader's inputs are on disk (execute.py).
+    inputs = {} if entry["probe"] in ("fit", "values") else wire.load(folder, "inputs")
     report = probe(entry, vars(__main__), inputs)
     try:
         wire.dump(report, folder / "out", probe_id)

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["dump", "load", "roundtrip", "WireError", "MAX_BYTES"]
+__all__ = ["dump", "load", "roundtrip", "digest", "WireError", "MAX_BYTES"]
 
+#: How a report's fingerprint starts on the executor's output (execute.py, runner.py).
+DIGEST = "poolside-report-digest"
 #: Largest record accepted from the student side (a hierarchical posterior is about 8 MB).
 MAX_BYTES = 64 * 1024 * 1024
 _ARRAY = "__array__"
@@ -107,3 +109,14 @@ def load(folder: str | Path, name: str):
 def roundtrip(record):
     """``record`` as the other side of the wall would read it (for in-process checks)."""
     return _decode(*_encode(record))
+
+
+def digest(folder: str | Path, name: str) -> str:
+    """A fingerprint of the record ``name`` as it is on disk now ("absent" if it is not)."""
+    import hashlib
+
+    folder = Path(folder)
+    paths = [folder / f"{name}.json", folder / f"{name}.npz"]
+    if any(p.is_symlink() or not p.is_file() or p.stat().st_size > MAX_BYTES for p in paths):
+        return "absent"
+    return hashlib.sha256(paths[0].read_bytes() + b"\0" + paths[1].read_bytes()).hexdigest()

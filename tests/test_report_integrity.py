@@ -1,0 +1,60 @@
+"""The notebook's cells never see the grader's inputs, and a report changed after its probe
+ends is not used: the solution with a cell that looks for the stand-in posteriors and starts a
+process that rewrites its own fit report once written."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from poolside import grade
+
+pytestmark = pytest.mark.slow
+
+#: If the inputs were on disk while the cells run, q12's answer turns wrong (one point).
+LOOK_FOR_INPUTS = r'''
+import pathlib
+if any(pathlib.Path(".").glob("inputs*")):
+    q12 = "no pooled"
+'''
+
+#: Waits for the hierarchical fit's report, then swaps in the no pooled one's: a report that
+#: would still be plain data, changed after its probe ended.
+SWAP_REPORTS = r'''
+import os, subprocess, sys
+watcher = """
+import os, shutil, time
+out = 'out'
+deadline = time.time() + 600
+while time.time() < deadline:
+    if os.path.exists(f'{out}/fit-hierarchical.json') and os.path.exists(f'{out}/fit-no_pooled.json'):
+        time.sleep(0.2)
+        for suffix in ('.npz', '.json'):
+            shutil.copy(f'{out}/fit-no_pooled{suffix}', f'{out}/.swap{suffix}')
+            os.replace(f'{out}/.swap{suffix}', f'{out}/fit-hierarchical{suffix}')
+        break
+    time.sleep(0.05)
+"""
+subprocess.Popen([sys.executable, "-c", watcher], start_new_session=True,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+'''
+
+
+def test_cells_never_see_inputs_and_a_rewritten_report_is_not_used(built, tmp_path):
+    nb = nbformat.read(built["solution"], as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(LOOK_FOR_INPUTS))
+    nb.cells.append(nbformat.v4.new_code_cell(SWAP_REPORTS))
+    path = tmp_path / "submissions" / "swap-reports.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    table = grade.main([path], tmp_path / "out", built["autograder"], jobs=1, timeout=600,
+                       cell_timeout=60, echo=lambda text: None)
+    row = table.iloc[0]
+    points = grade.question_points(built["autograder"])
+    assert row["status"] == "graded", row["reason"]
+    assert row["q12"] == points["q12"], "the cells could see the grader's inputs"
+    # The hierarchical fit's report was swapped after its probe: not used, and said so.
+    assert row["q11"] == points["q11"] - 4, row["reason"]
+    assert "changed after their check ran" in row["reason"]
+    others = [q for q in points if q not in ("q11",)]
+    assert all(row[q] == points[q] for q in others), row.to_dict()
