@@ -100,6 +100,19 @@ def test_the_tiny_assignment_builds_and_grades_with_the_same_commands(tmp_path):
             "files/poolside/grading/runner.py"} <= names
     assert not any(n.startswith(("files/autograder/", "files/solutions/")) for n in names)
     assert 'notebook = "tiny.ipynb"' in shipped
+    # The runner's own command line, as the benchmarks call it, into a folder not made yet.
+    files = tmp_path / "files"
+    with __import__("zipfile").ZipFile(tmp_path / "dist" / "autograder.zip") as zf:
+        for name in names:
+            if name.startswith("files/") and not name.endswith("/"):
+                (files / name[6:]).parent.mkdir(parents=True, exist_ok=True)
+                (files / name[6:]).write_bytes(zf.read(name))
+    done = subprocess.run([sys.executable, "-m", "poolside.grading.runner",
+                           str(tmp_path / "dist" / "solution" / "tiny.ipynb"),
+                           str(tmp_path / "new" / "work"), "--assignment", str(files)],
+                          cwd=files, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "new" / "work" / "results.json").read_text())["score"] == 4
 
 
 def _wheel(tmp_path: Path) -> Path:

@@ -213,6 +213,7 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
     """
     sandbox = sandbox or choose()
     workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
     registry: Registry = assignment.load_registry()
     grading = registry.context(seed)
     entries = registry.plan(grading)
