@@ -2,15 +2,15 @@
 can write, reach and leave behind.
 
 The ``user`` sandbox (Gradescope's: root without namespaces) is tried here too, as root; the
-``reachable`` fixture lets other users pass through the folders above this interpreter for the
-duration, as Gradescope's ``setup.sh`` does (``chmod o+x /root``).
+``reachable`` fixture (``conftest.py``) lets other users pass through the folders above this
+interpreter for the duration, as Gradescope's ``setup.sh`` does (``chmod o+x /root``).
 """
 
 import json
 import os
 import socket
-import stat
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,21 +63,6 @@ print(json.dumps({"uid": os.getuid(), "euid": os.geteuid(), "cap_eff": status["C
                   "remount": remount, "writable": writable, "network": network,
                   "setuid": setuid}))
 """
-
-
-@pytest.fixture(scope="module")
-def reachable():
-    """Let other users pass through (not list) the folders above this interpreter."""
-    changed = []
-    for target in (Path(sys.executable).resolve(), Path(sys.prefix)):
-        for folder in target.parents:
-            mode = os.stat(folder).st_mode
-            if not mode & stat.S_IXOTH:
-                os.chmod(folder, mode | stat.S_IXOTH)
-                changed.append((folder, mode))
-    yield
-    for folder, mode in reversed(changed):
-        os.chmod(folder, stat.S_IMODE(mode))
 
 
 def _sandbox(kind: str):
@@ -225,3 +210,16 @@ def test_temporary_folders_count_against_the_quota(kind, reachable, monkeypatch)
     # quota counts what the uid owns in the machine's /tmp (it is stopped).
     assert "refused" in log or run["quota"], log
     assert not any(Path("/tmp").glob("fill-*"))
+
+
+def test_a_folder_left_by_a_killed_grader_goes_with_the_next_lease_of_its_uid():
+    if os.geteuid() != 0:
+        pytest.skip("uids are leased by root")
+    with sandbox_module.lease_uid() as uid:
+        pass  # the first free uid: the next lease takes it again
+    stale = Path(tempfile.mkdtemp(prefix="poolside-sandbox-"))
+    (stale / "student" / "deep").mkdir(parents=True)
+    os.chown(stale / "student", uid, uid)
+    with sandbox_module.lease_uid() as again:
+        assert again == uid
+        assert not stale.exists()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import nbformat
 
+from .grading.limits import MAX_NOTEBOOK
+
 __all__ = ["Submission", "discover", "prepare", "assignment_name"]
 
 
@@ -58,8 +60,6 @@ def assignment_name(autograder: Path) -> str | None:
         return json.loads(zf.read("otter_config.json")).get("assignment_name")
 
 
-#: Largest notebook taken (an honest one with every figure is about 2 MB).
-MAX_NOTEBOOK = 50 * 1024**2
 
 
 def _too_big(size: int, label: str = "the notebook") -> str:
@@ -113,7 +113,12 @@ def prepare(submission: Submission, workdir: Path, expected_name: str | None):
                 declared = zf.getinfo(notebooks[0]).file_size
                 if declared > MAX_NOTEBOOK:
                     return None, _too_big(declared, "the notebook in the zip")
-                data = zf.read(notebooks[0])
+                # A header can understate the size (zipfile checks it only at the end of the
+                # entry): read no more than the cap, whatever it says.
+                with zf.open(notebooks[0]) as entry:
+                    data = entry.read(MAX_NOTEBOOK + 1)
+                if len(data) > MAX_NOTEBOOK:
+                    return None, _too_big(len(data), "the notebook in the zip")
                 target = workdir / Path(notebooks[0]).name
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
                 EOFError, ValueError) as err:

@@ -15,3 +15,6 @@ PROBE_RESERVE = 150
 #: Seconds the runner gets for its own work (judging, writing) beyond TIMEOUT before whoever
 #: started it gives up on it.
 RUNNER_MARGIN = 180
+#: Bytes a submitted notebook may have (an honest one with every figure is about 2 MB): a
+#: larger upload is refused before it is read or unzipped.
+MAX_NOTEBOOK = 50 * 1024**2

@@ -34,7 +34,7 @@ import nbformat
 
 from .assignment import Assignment, load
 from .cleanup import remove_tree
-from .limits import CELL_TIMEOUT, PROBE_RESERVE, TIMEOUT
+from .limits import CELL_TIMEOUT, MAX_NOTEBOOK, PROBE_RESERVE, TIMEOUT
 from .sandbox import Sandbox, choose
 from .registry import Registry, plain_report, write_inputs
 from .sandboxed import wire
@@ -252,9 +252,15 @@ def _gradescope(root: Path, assignment: Assignment) -> int:
     notebooks = sorted(p for p in submission.rglob("*.ipynb")
                        if ".ipynb_checkpoints" not in p.parts and not p.is_symlink())
     results_path = root / "results" / "results.json"
+    message = None
     if len(notebooks) != 1:
         message = (f"The upload holds {len(notebooks)} notebooks; upload exactly one "
                    f"({assignment.notebook}). Nothing was graded.")
+    elif notebooks[0].stat().st_size > MAX_NOTEBOOK:
+        message = (f"The notebook is {notebooks[0].stat().st_size / 1024**2:.0f} MB, more than "
+                   f"the {MAX_NOTEBOOK // 1024**2} MB a notebook may be: clear large outputs "
+                   "and export again. Nothing was graded.")
+    if message is not None:
         tests = [{"name": q, "score": 0.0, "max_score": p, "status": "failed",
                   "visibility": "visible", "output": message}
                  for q, p in assignment.load_registry().questions.items()]

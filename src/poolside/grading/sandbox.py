@@ -60,6 +60,8 @@ LIMITS = {
 UID_PROCESSES = 512
 #: Bytes and files the side may leave on disk in all (an honest grading writes about 40 MB).
 QUOTA = {"bytes": 768 * 1024**2, "files": 50_000}
+#: Seconds between two looks at what the side has written (each look runs ``du`` twice).
+QUOTA_EVERY = 2.0
 #: Sizes of the sandbox's own /tmp and /dev/shm (memory-backed, so counted against RAM).
 TMPFS = {"/tmp": 256 * 1024**2, "/dev/shm": 64 * 1024**2}
 #: Leased uids: UID_BASE .. UID_BASE + SLOTS - 1, none of them a user of this machine.
@@ -155,6 +157,7 @@ def lease_uid():
             continue
         try:
             clear_uid(uid)
+            _remove_stale_folders(uid)
             yield uid
         finally:
             clear_uid(uid)
@@ -172,6 +175,18 @@ def clear_uid(uid: int) -> None:
     for place in SHARED_TMP:
         for entry in _owned_entries(place, uid):
             remove_tree(entry)
+
+
+def _remove_stale_folders(uid: int) -> None:
+    """Remove the sandbox folders of an earlier grading with ``uid`` whose grader was killed
+    before it could (the lease says no grading uses them now)."""
+    for base in Path(tempfile.gettempdir()).glob("poolside-sandbox-*"):
+        try:
+            if base.is_dir() and not base.is_symlink() \
+                    and os.lstat(base / "student").st_uid == uid:
+                remove_tree(base)
+        except OSError:
+            continue
 
 
 def _owned_entries(place: str, uid: int) -> list[str]:
@@ -237,7 +252,9 @@ def _usage(folder: Path, uid: int | None) -> tuple[int, int]:
 
 
 class _Quota(threading.Thread):
-    """Polls what the side has written; kills it (``over`` says why) past :data:`QUOTA`."""
+    """Polls what the side has written; kills it (``over`` says why) past :data:`QUOTA`. At
+    the file size limit and disk speeds, a side overshoots the quota by little more than
+    ``QUOTA_EVERY`` seconds of writing before it is stopped."""
 
     def __init__(self, folder: Path, uid: int | None, kill):
         super().__init__(daemon=True)
@@ -246,7 +263,7 @@ class _Quota(threading.Thread):
         self.over = ""
 
     def run(self):
-        while not self.stop.wait(1.0):
+        while not self.stop.wait(QUOTA_EVERY):
             try:
                 size, files = _usage(self.folder, self.uid)
             except (OSError, subprocess.SubprocessError, ValueError):

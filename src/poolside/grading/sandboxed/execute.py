@@ -109,7 +109,7 @@ class _Runner:
         except Exception:  # noqa: BLE001 - DeadKernelError, or a kernel too broken to answer
             outcome = "died"
         self.skip.add(index)
-        if outcome == "timeout" and self._responsive(index):
+        if outcome in ("timeout", "deadline") and self._responsive(index):
             return outcome
         self.restart(index)
         return outcome
