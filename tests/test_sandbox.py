@@ -9,6 +9,7 @@ interpreter for the duration, as Gradescope's ``setup.sh`` does (``chmod o+x /ro
 import json
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -223,3 +224,47 @@ def test_a_folder_left_by_a_killed_grader_goes_with_the_next_lease_of_its_uid():
     with sandbox_module.lease_uid() as again:
         assert again == uid
         assert not stale.exists()
+
+
+NETWORK = r"""
+import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3).close()
+    print("network open")
+except OSError as err:
+    print("network closed", type(err).__name__)
+"""
+
+
+def _rules() -> str:
+    return subprocess.run(["iptables", "-S", "OUTPUT"], capture_output=True, text=True).stdout
+
+
+def test_without_network_namespaces_a_firewall_rule_closes_it_for_the_uid(reachable,
+                                                                          monkeypatch):
+    sandbox = _sandbox("user")
+    try:
+        usable = subprocess.run(["iptables", "-S"], capture_output=True).returncode == 0
+    except OSError:
+        usable = False
+    if not usable:
+        pytest.skip("no usable iptables here (scripts/setup.sh installs it where it can)")
+    monkeypatch.setattr(sandbox_module, "_network_namespaces", lambda: False)
+    server = _listener()
+    try:
+        with sandbox.open() as box:
+            run, log = _run(sandbox, box, NETWORK, server.getsockname()[1])
+    finally:
+        server.close()
+    assert "network closed" in log, log
+    assert box.notes == []
+    assert "--uid-owner" not in _rules()  # the rule goes with the grading
+
+
+def test_where_the_network_cannot_be_closed_the_results_say_so(reachable, monkeypatch):
+    sandbox = _sandbox("user")
+    monkeypatch.setattr(sandbox_module, "_network_namespaces", lambda: False)
+    monkeypatch.setattr(sandbox_module, "_firewall", lambda uid, on: False)
+    with sandbox.open() as box:
+        _run(sandbox, box, "print('hello')")
+    assert "the network could not be closed on this machine" in box.notes

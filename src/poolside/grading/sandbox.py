@@ -278,6 +278,11 @@ class _Quota(threading.Thread):
 
 # --- the network, where no namespace can be made -------------------------------------------
 
+def _network_namespaces() -> bool:
+    """Whether this machine lets root make a network namespace (Docker's default does not)."""
+    return _works(["unshare", "--net", "true"])
+
+
 def _firewall(uid: int, on: bool) -> bool:
     """Reject every packet ``uid`` sends (iptables and ip6tables, as root); whether it held."""
     held = True
@@ -394,7 +399,7 @@ class Sandbox:
         elif self.kind == "user":
             command = _drop_to(box.uid) + ["env", "-i", *[f"{k}={v}" for k, v in env.items()],
                                            *argv]
-            if _works(["unshare", "--net", "true"]):
+            if _network_namespaces():
                 command = ["unshare", "--net", "--", *command]
             else:
                 firewall = _firewall(box.uid, True)
