@@ -165,8 +165,9 @@ def fit_case(kind: str, points: float) -> Case:
 # ---------------------------------------------------------------- plots
 
 #: Largest gap between a density curve's and the data's cumulative shares: kernel estimates of
-#: the songs or the artist means with Scott's or Silverman's bandwidth are within 0.04-0.06;
-#: twice that smoothing reaches 0.11; a hump over 0-100 drawn without the data 0.11-0.28.
+#: the songs or the artist means (scipy with Scott's or Silverman's bandwidth, ArviZ's
+#: plot_dist) are within 0.04-0.06; twice Scott's smoothing reaches 0.11; a hump over 0-100
+#: drawn without the data 0.11-0.28.
 CURVE_GAP = 0.09
 
 def _check_distribution_plot(ax, values, what, unit):
@@ -209,13 +210,15 @@ def _check_distribution_plot(ax, values, what, unit):
         xs = np.concatenate([c.xy[:, 0] for c in curves])
         if xs.min() > values.min() + 5 or xs.max() < values.max() - 5:
             raise GradingError(f"`{what}`: the density curve does not span the data.")
+        # Without bars, a curve must be a density of these data (a kernel estimate is within
+        # about 0.06 of them; a hump drawn without them is not). Over bars, which are judged
+        # by what they hold, a curve (a fitted normal, a rug) is the student's own extra.
+        if min(plot_check.curve_gap(c, values) for c in curves) > CURVE_GAP:
+            raise GradingError(f"`{what}`: the curve's shape is not the density of the "
+                               f"{unit}: check which values it is computed from (and its "
+                               "smoothing).")
     else:
         raise GradingError(f"`{what}`: draw a histogram or a density curve of the data.")
-    # Every curve, alone or over the bars, must be a density of these data (a kernel
-    # estimate is within about 0.06 of them; a hump drawn without them is not).
-    if curves and max(plot_check.curve_gap(c, values) for c in curves) > CURVE_GAP:
-        raise GradingError(f"`{what}`: the curve's shape is not the density of the {unit}: "
-                           "check which values it is computed from (and its smoothing).")
 
 
 def _q2(g: Grading, reports: dict) -> None:

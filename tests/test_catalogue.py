@@ -139,6 +139,21 @@ def hump(spotify, over_histogram=False):
     return ax
 
 
+def hist_with(extra):
+    """A true histogram of the songs with the student's own extra on top."""
+    def plot(spotify):
+        ax = hist(spotify, density=True)
+        x = spotify["popularity"].to_numpy(float)
+        grid = np.linspace(0, 100, 200)
+        if extra == "rug":
+            ax.plot(x, np.zeros_like(x), "|")
+        elif extra == "normal":
+            ax.plot(grid, np.exp(-0.5 * ((grid - x.mean()) / x.std()) ** 2)
+                    / (x.std() * np.sqrt(2 * np.pi)))
+        return ax
+    return plot
+
+
 def hist_of_other_numbers(spotify):
     """As many numbers as songs, over the same range, but not the songs."""
     x = spotify["popularity"].to_numpy()
@@ -369,7 +384,6 @@ MISTAKES = {
     "q2 only the first 100 songs": ("q2_plot_popularity", {"plot_popularity": hist_first_100}),
     "q2 a smooth hump over 0-100 without the data": ("q2_plot_popularity", {"plot_popularity": hump}),
     "q2 a histogram of as many other numbers": ("q2_plot_popularity", {"plot_popularity": hist_of_other_numbers}),
-    "q2 a true histogram under a hump drawn without the data": ("q2_plot_popularity", {"plot_popularity": lambda s: hump(s, over_histogram=True)}),
     "q10 a smooth hump over 0-100 without the data": ("q10_plot_artist_means", {"plot_artist_means": hump}),
     "q6 one line across the scale per artist": ("q6_plot_by_artist", {"plot_popularity_by_artist": line_per_artist}),
     "q5 intervals as a grid of segments": ("q5_intervals_plot", {"plot_predictive_intervals": segment_grid}),
@@ -410,6 +424,9 @@ VARIANTS = {
     "q2 pandas": ("q2_plot_popularity", {"plot_popularity": hist_pandas}),
     "q2 ArviZ histogram": ("q2_plot_popularity", {"plot_popularity": arviz_dist("hist")}),
     "q2 ArviZ density": ("q2_plot_popularity", {"plot_popularity": arviz_dist("kde")}),
+    "q10 ArviZ density": ("q10_plot_artist_means", {"plot_artist_means": arviz_dist("kde")}),
+    "q2 a histogram with a rug": ("q2_plot_popularity", {"plot_popularity": hist_with("rug")}),
+    "q2 a histogram with a fitted normal over it": ("q2_plot_popularity", {"plot_popularity": hist_with("normal")}),
     "q10 ArviZ histogram": ("q10_plot_artist_means", {"plot_artist_means": arviz_dist("hist")}),
     "q10 density of artist means": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(m, density=True)}),
     "q10 step outline of artist means": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(m, histtype="step")}),

@@ -58,3 +58,39 @@ def test_cells_never_see_inputs_and_a_rewritten_report_is_not_used(built, tmp_pa
     assert "changed after their check ran" in row["reason"]
     others = [q for q in points if q not in ("q11",)]
     assert all(row[q] == points[q] for q in others), row.to_dict()
+
+
+#: A fit made again with a seed of the moment (so a second run of its probe would differ), a
+#: function that sabotages a later answer if it ever runs while the inputs are on disk, and a
+#: plot function that kills the kernel when probed: the notebook is replayed for the probes
+#: after it.
+REPLAYED = r'''
+import os, pathlib
+import numpy as np, pymc as pm
+_model = complete_pooled_fit[0]
+complete_pooled_fit = (_model, pm.sample(
+    model=_model, draws=5000, tune=5000, chains=4, cores=1, nuts_sampler="nutpie",
+    random_seed=int.from_bytes(os.urandom(4), "little") % 2**31, progressbar=False))
+if any(pathlib.Path(".").glob("inputs*")):
+    def pooling_weights(idata, artist_means):
+        return None
+def plot_hierarchical_intervals(hierarchical_predictions, artist_means, complete_predictions):
+    os._exit(1)
+'''
+
+
+def test_a_replay_after_a_dead_kernel_neither_reruns_probes_nor_shows_the_inputs(built,
+                                                                                 tmp_path):
+    nb = nbformat.read(built["solution"], as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(REPLAYED))
+    path = tmp_path / "submissions" / "replayed.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    table = grade.main([path], tmp_path / "out", built["autograder"], jobs=1, timeout=600,
+                       cell_timeout=120, echo=lambda text: None)
+    row = table.iloc[0]
+    points = grade.question_points(built["autograder"])
+    assert row["status"] == "graded", row["reason"]
+    assert "changed after" not in row["reason"]  # the fit's probe was not run again
+    assert row["q14"] == 0  # its function killed the kernel
+    assert all(row[q] == points[q] for q in points if q != "q14"), row.to_dict()

@@ -76,3 +76,12 @@ def test_an_upload_that_would_inflate_past_the_cap_is_refused_unread(tmp_path):
     assert bomb.stat().st_size < 2**20
     notebook, reason = prepare(Submission(bomb, "bomb.zip"), tmp_path, None)
     assert notebook is None and "MB" in reason and "more than" in reason
+
+
+def test_a_notebook_nested_past_the_recursion_limit_is_an_invalid_row_not_a_crash(tmp_path):
+    from poolside.intake import Submission, prepare
+
+    deep = tmp_path / "deep.ipynb"
+    deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    notebook, reason = prepare(Submission(deep, "deep.ipynb"), tmp_path, None)
+    assert notebook is None and "not valid notebook JSON" in reason

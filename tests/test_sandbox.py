@@ -9,6 +9,7 @@ interpreter for the duration, as Gradescope's ``setup.sh`` does (``chmod o+x /ro
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -132,6 +133,9 @@ def test_two_gradings_at_once_get_different_uids_and_do_not_see_each_other(kind,
         pytest.skip("uids are leased by root")
     with sandbox.open() as first, sandbox.open() as second:
         assert first.uid != second.uid
+        for box in (first, second):  # closed to others before anything is copied in
+            info = os.stat(box.folder)
+            assert (info.st_uid, stat.S_IMODE(info.st_mode)) == (box.uid, 0o700)
         (first.folder / "secret.txt").write_text("first's")
         os.chmod(first.folder, 0o700)
         os.chown(first.folder, first.uid, first.uid)
@@ -218,7 +222,7 @@ def test_a_folder_left_by_a_killed_grader_goes_with_the_next_lease_of_its_uid():
         pytest.skip("uids are leased by root")
     with sandbox_module.lease_uid() as uid:
         pass  # the first free uid: the next lease takes it again
-    stale = Path(tempfile.mkdtemp(prefix="poolside-sandbox-"))
+    stale = Path(tempfile.mkdtemp(prefix="poolside-sandbox-", dir=sandbox_module.ROOT))
     (stale / "student" / "deep").mkdir(parents=True)
     os.chown(stale / "student", uid, uid)
     with sandbox_module.lease_uid() as again:
@@ -268,3 +272,24 @@ def test_where_the_network_cannot_be_closed_the_results_say_so(reachable, monkey
     with sandbox.open() as box:
         _run(sandbox, box, "print('hello')")
     assert "the network could not be closed on this machine" in box.notes
+
+
+MANY = r"""
+import sys, time
+for i in range(int(sys.argv[1])):
+    open(f"/tmp/{i:06d}" + "x" * 240, "w").close()
+print("made", flush=True)
+time.sleep(30)
+"""
+
+
+def test_many_long_names_in_the_shared_tmp_do_not_switch_the_quota_off(reachable,
+                                                                       monkeypatch):
+    # Listed on du's command line they would exceed the argument limit, and the quota would
+    # stop looking.
+    sandbox = _sandbox("user")
+    monkeypatch.setitem(sandbox_module.QUOTA, "files", 5000)
+    with sandbox.open() as box:
+        run, log = _run(sandbox, box, MANY, 12_000, timeout=60)
+    assert "made" in log and run["quota"], log
+    assert not any(Path("/tmp").glob("000000x*"))

@@ -49,3 +49,19 @@ def test_deeply_nested_json_is_refused_not_a_crash(tmp_path):
 def test_objects_that_are_not_plain_data_do_not_leave(tmp_path):
     with pytest.raises(wire.WireError):
         wire.dump({"v": pickle}, tmp_path, "r")
+
+
+def test_a_record_nested_past_the_recursion_limit_is_refused_not_a_crash(tmp_path):
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)  # Python's default (the test runner may have raised it)
+    depth = 1100  # json parses it; walking it back into arrays would recurse too deep
+    (tmp_path / "deep.json").write_text("[" * depth + "]" * depth)
+    wire.dump({}, tmp_path, "empty")
+    (tmp_path / "deep.npz").write_bytes((tmp_path / "empty.npz").read_bytes())
+    try:
+        with pytest.raises(wire.WireError):
+            wire.load(tmp_path, "deep")
+    finally:
+        sys.setrecursionlimit(limit)

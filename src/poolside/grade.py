@@ -166,9 +166,11 @@ def grade_one(submission: Submission, files: Path, out: Path, key: str,
             command = [sys.executable, "-m", "poolside.grading.runner", str(notebook), str(tmp),
                        "--assignment", str(files), "--cache", str(cache), "--cell-timeout", str(cell_timeout),
                        "--timeout", str(timeout), "--sandbox", sandbox]
+            # The runner's own temporary files (PyTensor's compiled sources among them) go
+            # with this submission's folder, not into the machine's /tmp for good.
             proc = subprocess.Popen(command, cwd=files, start_new_session=True,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    text=True, env=env)
+                                    text=True, env={**env, "TMPDIR": str(tmp)})
             with lock:
                 running[submission.name] = proc
             if stopping.is_set():  # interrupted between start and registration
@@ -277,7 +279,10 @@ def write_summary_plot(table: pd.DataFrame, points: dict[str, float], out: Path)
 def _gradable(submission: Submission, expected_name: str | None) -> bool:
     """Whether ``submission`` holds a notebook of this assignment (so warming pays off)."""
     with tempfile.TemporaryDirectory(prefix="poolside-intake-") as tmp:
-        return prepare(submission, Path(tmp), expected_name)[0] is not None
+        try:
+            return prepare(submission, Path(tmp), expected_name)[0] is not None
+        except Exception:  # noqa: BLE001 - grading it will say why, in its own row
+            return False
 
 
 def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: float = TIMEOUT,

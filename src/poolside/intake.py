@@ -73,13 +73,14 @@ def _check_notebook(data: bytes, expected_name: str | None, label: str) -> str |
         return f"{label} is empty"
     try:
         raw = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         return f"{label} is not valid notebook JSON ({type(err).__name__}: {str(err)[:80]})"
     try:
         nb = nbformat.from_dict(raw)
         nbformat.validate(nb)
     except Exception as err:  # nbformat raises several unrelated types
-        return f"{label} is JSON but not a valid notebook ({str(err).splitlines()[0][:80]})"
+        first = (str(err).splitlines() or [type(err).__name__])[0]
+        return f"{label} is JSON but not a valid notebook ({first[:80]})"
     if not nb.get("cells"):
         return f"{label} has no cells"
     got = nb.get("metadata", {}).get("otter", {}).get("assignment_name")

@@ -208,8 +208,10 @@ def named_categories(ax: Shown, names: Sequence[str]) -> int:
 
 
 def lines_with_points(ax: Shown, min_points: int = 20) -> list[Line]:
-    """Curves (density lines): lines drawn through many points."""
-    return [line for line in ax.lines if len(line.xy) >= min_points]
+    """Curves (density lines): lines drawn through many points (markers alone, such as a
+    rug, are not a curve)."""
+    return [line for line in ax.lines
+            if len(line.xy) >= min_points and line.linestyle not in NONE]
 
 
 def vertices(ax: Shown) -> np.ndarray:
@@ -300,9 +302,12 @@ def curve_gap(curve: Line, values) -> float:
     below it (a kernel density estimate of the data is within a few hundredths; a curve drawn
     without them is not)."""
     xy = curve.xy[np.argsort(curve.xy[:, 0], kind="stable")]
-    # Measured from its own baseline: a ridge plot lifts each artist's curve to its row.
-    x, y = xy[:, 0], xy[:, 1] - xy[:, 1].min()
-    area = np.concatenate([[0.0], np.cumsum((y[1:] + y[:-1]) / 2 * np.diff(x))])
-    if not area[-1] > 0:
-        return 1.0
-    return _gap(area / area[-1], np.asarray(values, dtype=float), x)
+    x, values = xy[:, 0], np.asarray(values, dtype=float)
+    gaps = [1.0]
+    # Measured from zero, or from its own lowest point where a ridge plot lifts each curve to
+    # its row (a density drawn over the data's range only ends well above zero: from zero).
+    for y in (np.clip(xy[:, 1], 0, None), xy[:, 1] - xy[:, 1].min()):
+        area = np.concatenate([[0.0], np.cumsum((y[1:] + y[:-1]) / 2 * np.diff(x))])
+        if area[-1] > 0:
+            gaps.append(_gap(area / area[-1], values, x))
+    return min(gaps)

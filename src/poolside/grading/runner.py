@@ -78,11 +78,13 @@ def _reports(folder: Path, entries: list[dict], digests: dict[str, str] | None =
     """Each probe's report, plain again; None for one that is missing, or that changed after
     its probe ended (when ``digests`` are given)."""
     out = folder / "out"
+    if out.is_symlink() or not out.is_dir():  # a link to another grading's folder: nothing
+        return {entry["id"]: None for entry in entries}, {}
     try:
         execution = wire.load(out, "execution")
         if not isinstance(execution, dict):
             execution = {}
-    except wire.WireError:
+    except Exception:  # noqa: BLE001 - whatever the student's side wrote, it is not a report
         execution = {}
     states = execution.get("probes") if isinstance(execution.get("probes"), dict) else {}
     reports = {}
@@ -90,7 +92,7 @@ def _reports(folder: Path, entries: list[dict], digests: dict[str, str] | None =
     for entry in entries:
         try:
             report = wire.load(out, entry["id"])
-        except wire.WireError:
+        except Exception:  # noqa: BLE001 - as above
             report = None
         if digests is not None and report is not None \
                 and digests.get(entry["id"]) != wire.digest(out, entry["id"]):
@@ -112,7 +114,7 @@ def _executed(folder: Path, target: Path | None) -> list[str]:
     nothing in it can stop the grading (an unreadable one is simply not stored)."""
     path = folder / "out" / "executed.ipynb"
     try:
-        if not path.is_file() or path.is_symlink() or path.stat().st_size > wire.MAX_BYTES:
+        if (folder / "out").is_symlink() or not path.is_file() or path.is_symlink() or path.stat().st_size > wire.MAX_BYTES:
             return []
         nb = nbformat.reads(path.read_text(encoding="utf-8", errors="replace"), as_version=4)
         names = []

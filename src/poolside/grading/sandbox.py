@@ -67,8 +67,11 @@ TMPFS = {"/tmp": 256 * 1024**2, "/dev/shm": 64 * 1024**2}
 #: Leased uids: UID_BASE .. UID_BASE + SLOTS - 1, none of them a user of this machine.
 UID_BASE = int(os.environ.get("POOLSIDE_UID_BASE", "64100"))
 SLOTS = 64
+#: Where every grader on this machine keeps the sandboxes' folders and the leases: one fixed
+#: place whatever TMPDIR a grader runs with (two graders must see the same leases).
+ROOT = Path(os.environ.get("POOLSIDE_SANDBOX_ROOT", "/tmp"))
 #: Where leases are held (flock on one file per uid); root-only.
-LEASES = Path(tempfile.gettempdir()) / "poolside-uid-leases"
+LEASES = ROOT / "poolside-uid-leases"
 #: Shared writable places a uid without a mount namespace can leave files in.
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 MOUNT = "/grading"
@@ -144,11 +147,8 @@ def lease_uid():
     folder = _lease_folder()
     for slot in range(SLOTS):
         uid = UID_BASE + slot
-        try:
-            pwd.getpwuid(uid)
-            continue  # a real user of this machine: never borrow it
-        except KeyError:
-            pass
+        if _known_id(uid):
+            continue  # a real user or group of this machine: never borrow it
         fd = os.open(folder / str(uid), os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -157,21 +157,55 @@ def lease_uid():
             continue
         try:
             clear_uid(uid)
+        except RuntimeError:  # something of an earlier grading survives: not this uid
+            os.close(fd)
+            continue
+        try:
             _remove_stale_folders(uid)
             yield uid
         finally:
-            clear_uid(uid)
+            try:
+                clear_uid(uid)
+            except RuntimeError:
+                pass  # the next lease of this uid tries again, and skips it if it must
             os.close(fd)  # releases the lock
         return
     raise RuntimeError(f"all {SLOTS} sandbox uids are in use: grade fewer at once")
 
 
+#: Run as the uid: signal -1 reaches every process the uid owns in one step, so no fork can
+#: slip between a scan of /proc and a kill (the killer itself is spared, and exits).
+_KILL_ALL = "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass"
+
+
+def _known_id(uid: int) -> bool:
+    import grp
+
+    for lookup in (pwd.getpwuid, grp.getgrgid):
+        try:
+            lookup(uid)
+            return True
+        except KeyError:
+            pass
+    return False
+
+
 def clear_uid(uid: int) -> None:
-    """Kill every process of ``uid`` and remove what it left in the shared temporary folders."""
-    for _ in range(100):
+    """Kill every process of ``uid`` and remove what it left in the shared temporary folders.
+    Raises RuntimeError if some process of it survives (the uid is then not leased again)."""
+    for _ in range(20):
         if not _kill_user(uid):
             break
+        try:
+            subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                            "--", sys.executable, "-S", "-c", _KILL_ALL],
+                           capture_output=True, timeout=30, cwd="/")
+        except (OSError, subprocess.SubprocessError):
+            pass
         time.sleep(0.05)
+    else:
+        if _kill_user(uid):
+            raise RuntimeError(f"processes of uid {uid} survive every kill")
     for place in SHARED_TMP:
         for entry in _owned_entries(place, uid):
             remove_tree(entry)
@@ -180,7 +214,7 @@ def clear_uid(uid: int) -> None:
 def _remove_stale_folders(uid: int) -> None:
     """Remove the sandbox folders of an earlier grading with ``uid`` whose grader was killed
     before it could (the lease says no grading uses them now)."""
-    for base in Path(tempfile.gettempdir()).glob("poolside-sandbox-*"):
+    for base in ROOT.glob("poolside-sandbox-*"):
         try:
             if base.is_dir() and not base.is_symlink() \
                     and os.lstat(base / "student").st_uid == uid:
@@ -206,13 +240,16 @@ def _owned_entries(place: str, uid: int) -> list[str]:
 
 
 def _kill_user(uid: int) -> int:
-    """SIGKILL every process whose real or effective uid is ``uid``; return how many."""
+    """SIGKILL every live process whose real or effective uid is ``uid``; return how many (a
+    zombie is dead already: it waits only for a parent to read its status)."""
     found = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             for line in (entry / "status").read_text().splitlines():
+                if line.startswith("State:") and line.split()[1:2] == ["Z"]:
+                    break
                 if line.startswith("Uid:"):
                     if uid in [int(v) for v in line.split()[1:3]]:
                         found += 1
@@ -238,17 +275,18 @@ def _usage(folder: Path, uid: int | None) -> tuple[int, int]:
     places = [str(folder)]
     if uid is not None:
         places += [e for place in SHARED_TMP for e in _owned_entries(place, uid)]
-    total = files = 0
+    listed = "\0".join(places) + "\0"
+    counts = []
     for flag in ("--block-size=1", "--inodes"):
-        done = subprocess.run(["du", "-s", "-x", flag, "-c", "--", *places],
-                              capture_output=True, text=True, timeout=60)
-        last = done.stdout.strip().splitlines()[-1:] or ["0"]
-        value = int(last[0].split()[0]) if last[0].split()[0].isdigit() else 0
-        if flag == "--inodes":
-            files = value
-        else:
-            total = value
-    return total, files
+        # The places on stdin, not the command line: any number of them, any names.
+        done = subprocess.run(["du", "-s", "-x", flag, "-c", "--files0-from=-"],
+                              input=listed.encode(), capture_output=True, timeout=60)
+        last = done.stdout.decode(errors="replace").strip().splitlines()[-1:]
+        words = last[0].split() if last else []
+        if not (words and words[0].isdigit() and words[-1] == "total"):
+            raise ValueError("du gave no total")
+        counts.append(int(words[0]))
+    return counts[0], counts[1]
 
 
 class _Quota(threading.Thread):
@@ -263,11 +301,17 @@ class _Quota(threading.Thread):
         self.over = ""
 
     def run(self):
+        failed = 0
         while not self.stop.wait(QUOTA_EVERY):
             try:
                 size, files = _usage(self.folder, self.uid)
+                failed = 0
             except (OSError, subprocess.SubprocessError, ValueError):
-                continue
+                # What cannot be measured three times running is not let go on unmeasured.
+                failed += 1
+                if failed < 3:
+                    continue
+                size, files = QUOTA["bytes"] + 1, -1
             if size > QUOTA["bytes"] or files > QUOTA["files"]:
                 self.over = (f"the notebook wrote more than the grading allows "
                              f"({size / 1024**2:.0f} MB in {files} files; at most "
@@ -285,13 +329,18 @@ def _network_namespaces() -> bool:
 
 def _firewall(uid: int, on: bool) -> bool:
     """Reject every packet ``uid`` sends (iptables and ip6tables, as root); whether it held."""
-    held = True
-    for tool in ("iptables", "ip6tables"):
-        if shutil.which(tool) is None:
-            return False
-        rule = ["OUTPUT", "-m", "owner", "--uid-owner", str(uid), "-j", "REJECT"]
-        held &= _works([tool, "-I" if on else "-D", *rule])
-    return held
+    rule = ["OUTPUT", "-m", "owner", "--uid-owner", str(uid), "-j", "REJECT"]
+    tools = ("iptables", "ip6tables")
+    if any(shutil.which(tool) is None for tool in tools):
+        return False
+    if not on:
+        return all([_works([tool, "-D", *rule]) for tool in tools])
+    added = [tool for tool in tools if _works([tool, "-I", *rule])]
+    if len(added) < len(tools):  # half a firewall is none: take back what was added
+        for tool in added:
+            _works([tool, "-D", *rule])
+        return False
+    return True
 
 
 # --- the sandbox ---------------------------------------------------------------------------
@@ -327,14 +376,15 @@ class Sandbox:
     def open(self):
         """A fresh folder for one grading (and a uid of its own, where one is used); yield a
         :class:`Box`. Everything in it, and every process of its uid, is gone afterwards."""
-        base = Path(tempfile.mkdtemp(prefix="poolside-sandbox-"))
+        base = Path(tempfile.mkdtemp(prefix="poolside-sandbox-", dir=ROOT))
         try:
             # The uid must pass through to its folder without listing what else is here.
             os.chmod(base, 0o711)
             folder = base / "student"
-            folder.mkdir()
+            folder.mkdir(mode=0o700)  # closed before anything is copied in
             if self.leases_uid:
                 with lease_uid() as uid:
+                    os.chown(folder, uid, uid)
                     yield Box(folder, uid)
             else:
                 yield Box(folder, None)

@@ -40,6 +40,9 @@ __all__ = ["main"]
 MAX_RESTARTS = 3
 #: Probes that need no input run first, before the inputs are back on disk.
 WITHOUT_INPUTS = ("fit", "values")
+#: Longest a probe's cell may run: its own alarms stop a call at 20 s and a model or fit at
+#: 120 s; this bounds one that switched them off, so one hang cannot use the probes' reserve.
+PROBE_SECONDS = 130
 
 
 class _Runner:
@@ -121,7 +124,16 @@ class _Runner:
         if self.restarts > MAX_RESTARTS:
             raise RuntimeError("the kernel had to be replaced too often")
         self.start()
-        # The notebook's cells rebuild its state; probes that ran are not run again.
+        # The notebook's cells rebuild its state (without the grader's inputs on disk, as
+        # the first time); probes that ran are not run again.
+        hidden = _take_inputs(self.folder) if (self.folder / "inputs.json").exists() else {}
+        try:
+            self._replay(upto)
+        finally:
+            if hidden:
+                _put_back(self.folder, hidden)
+
+    def _replay(self, upto: int):
         for index in range(min(upto, self.first_probe)):
             cell = self.nb.cells[index]
             if cell.cell_type == "code" and index not in self.skip:
@@ -132,7 +144,12 @@ class _Runner:
                     self.client.execute_cell(cell, index)
                 except Exception:  # noqa: BLE001 - hung or killed again: leave it out too
                     self.skip.add(index)
-                    return self.restart(upto)
+                    self.stop()
+                    self.restarts += 1
+                    if self.restarts > MAX_RESTARTS:
+                        raise RuntimeError("the kernel had to be replaced too often") from None
+                    self.start()
+                    return self._replay(upto)
 
 
 def _undumpable() -> None:
@@ -149,8 +166,11 @@ def _take_inputs(folder: Path) -> dict[str, bytes]:
     taken = {}
     for suffix in (".json", ".npz"):
         path = folder / f"inputs{suffix}"
-        taken[path.name] = path.read_bytes()
-        path.unlink()
+        try:
+            taken[path.name] = path.read_bytes()
+            path.unlink()
+        except OSError:  # removed by the notebook: its probes will say what they miss
+            pass
     return taken
 
 
@@ -174,6 +194,7 @@ def main(folder: Path) -> int:
         nb.cells.append(nbformat.v4.new_code_cell(
             f"import sandboxed.probes\nsandboxed.probes.run({entry['id']!r}, {str(folder)!r})"))
     runner = _Runner(nb, folder, int(plan["cell_timeout"]))
+    runner.first_probe = first_probe
     report = {"cells": {}, "probes": {}, "restarts": 0, "completed": False}
     started = time.perf_counter()
     if plan.get("cells_until") is not None:
@@ -191,8 +212,9 @@ def main(folder: Path) -> int:
                 _put_back(folder, taken)
                 taken = {}
             outcome = runner.run_cell(index, cell, runner.limit() if index < first_probe
-                                      else None)
+                                      else min(runner.cell_timeout, PROBE_SECONDS))
             if index >= first_probe:
+                outcome = "timeout" if outcome == "deadline" else outcome
                 probe_id = probes[index - first_probe]["id"]
                 report["probes"][probe_id] = outcome
                 print(wire.DIGEST, probe_id, wire.digest(folder / "out", probe_id), flush=True)

@@ -81,7 +81,10 @@ def _decode(text: bytes, packed: bytes):
     for key, array in arrays.items():
         if array.dtype.kind not in _KINDS:
             raise WireError(f"array {key!r} holds {array.dtype}, not plain values")
-    return _join(structure, arrays)
+    try:
+        return _join(structure, arrays)
+    except RecursionError:  # nested deeper than any record this project writes
+        raise WireError("unreadable record: nested too deep") from None
 
 
 def dump(record, folder: str | Path, name: str) -> None:
