@@ -40,18 +40,22 @@ subprocess.Popen([sys.executable, "-c", watcher], start_new_session=True,
 '''
 
 
-def test_cells_never_see_inputs_and_a_rewritten_report_is_not_used(built, tmp_path):
+def _graded(built, tmp_path, cells: list[str], cell_timeout: int):
+    """The solution with ``cells`` appended, graded alone: its row and the points."""
     nb = nbformat.read(built["solution"], as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(LOOK_FOR_INPUTS))
-    nb.cells.append(nbformat.v4.new_code_cell(SWAP_REPORTS))
-    path = tmp_path / "submissions" / "swap-reports.ipynb"
+    nb.cells += [nbformat.v4.new_code_cell(cell) for cell in cells]
+    path = tmp_path / "submissions" / "solution-and-more.ipynb"
     path.parent.mkdir()
     nbformat.write(nb, path)
     table = grade.main([path], tmp_path / "out", built["autograder"], jobs=1, timeout=600,
-                       cell_timeout=60, echo=lambda text: None)
+                       cell_timeout=cell_timeout, echo=lambda text: None)
     row = table.iloc[0]
-    points = grade.question_points(built["autograder"])
     assert row["status"] == "graded", row["reason"]
+    return row, grade.question_points(built["autograder"])
+
+
+def test_cells_never_see_inputs_and_a_rewritten_report_is_not_used(built, tmp_path):
+    row, points = _graded(built, tmp_path, [LOOK_FOR_INPUTS, SWAP_REPORTS], 60)
     assert row["q12"] == points["q12"], "the cells could see the grader's inputs"
     # The hierarchical fit's report was swapped after its probe: not used, and said so.
     assert row["q11"] == points["q11"] - 4, row["reason"]
@@ -81,16 +85,7 @@ def plot_hierarchical_intervals(hierarchical_predictions, artist_means, complete
 
 def test_a_replay_after_a_dead_kernel_neither_reruns_probes_nor_shows_the_inputs(built,
                                                                                  tmp_path):
-    nb = nbformat.read(built["solution"], as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(REPLAYED))
-    path = tmp_path / "submissions" / "replayed.ipynb"
-    path.parent.mkdir()
-    nbformat.write(nb, path)
-    table = grade.main([path], tmp_path / "out", built["autograder"], jobs=1, timeout=600,
-                       cell_timeout=120, echo=lambda text: None)
-    row = table.iloc[0]
-    points = grade.question_points(built["autograder"])
-    assert row["status"] == "graded", row["reason"]
+    row, points = _graded(built, tmp_path, [REPLAYED], 120)
     assert "changed after" not in row["reason"]  # the fit's probe was not run again
     assert row["q14"] == 0  # its function killed the kernel
     assert all(row[q] == points[q] for q in points if q != "q14"), row.to_dict()

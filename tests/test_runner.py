@@ -85,3 +85,20 @@ def test_a_notebook_nested_past_the_recursion_limit_is_an_invalid_row_not_a_cras
     deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
     notebook, reason = prepare(Submission(deep, "deep.ipynb"), tmp_path, None)
     assert notebook is None and "not valid notebook JSON" in reason
+
+
+def test_on_gradescope_the_metadata_and_the_upload_are_roots_alone(tmp_path):
+    import stat
+
+    from poolside.grading.assignment import load
+    from poolside.grading.runner import _gradescope
+    from tests import project
+
+    (tmp_path / "submission").mkdir(mode=0o755)
+    metadata = tmp_path / "submission_metadata.json"
+    metadata.write_text('{"users": [{"email": "student@example.edu"}]}')
+    metadata.chmod(0o644)
+    _gradescope(tmp_path, load(project.ROOT))  # no notebook: nothing graded, results say so
+    assert stat.S_IMODE(metadata.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "submission").stat().st_mode) == 0o700
+    assert "upload exactly one" in (tmp_path / "results" / "results.json").read_text()

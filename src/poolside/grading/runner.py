@@ -251,6 +251,10 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
 def _gradescope(root: Path, assignment: Assignment) -> int:
     """Gradescope's entry point: grade the one notebook uploaded, whatever else came with it."""
     submission = root / "submission"
+    # Gradescope's own files (the student's name and email among them) are root's alone.
+    for private in (root / "submission_metadata.json", submission):
+        if private.exists() and not private.is_symlink():
+            os.chmod(private, 0o600 if private.is_file() else 0o700)
     notebooks = sorted(p for p in submission.rglob("*.ipynb")
                        if ".ipynb_checkpoints" not in p.parts and not p.is_symlink())
     results_path = root / "results" / "results.json"
@@ -269,10 +273,6 @@ def _gradescope(root: Path, assignment: Assignment) -> int:
         results_path.parent.mkdir(parents=True, exist_ok=True)
         results_path.write_text(json.dumps({"score": 0.0, "tests": tests, "output": message}))
         return 0
-    # Gradescope's own files (the student's name and email among them) are root's alone.
-    for private in (root / "submission_metadata.json", submission):
-        if private.exists():
-            os.chmod(private, 0o600 if private.is_file() else 0o700)
     workdir = Path(tempfile.mkdtemp(prefix="poolside-grading-"))
     try:
         # An instructor may shorten the limits (the adversary tests do) without rebuilding.
