@@ -366,6 +366,21 @@ for i in range(8):  # 8 x 200 MB in each place, round robin
     print(written, flush=True)
 '''
 
+#: An honest notebook that fills the sandbox's small /tmp and leaves it full: its checks must
+#: still find room (the libraries' temporary files go to the folder).
+_FILL_TMP_THEN_HONEST = r'''
+import os
+chunk = b"\0" * (8 * 1024**2)
+for i in range(40):
+    try:
+        with open(f"/tmp/cache-{i}.bin", "wb") as f:
+            for _ in range(12):
+                f.write(chunk)
+    except OSError as err:
+        print("full after", i, type(err).__name__)
+        break
+'''
+
 _ODD_STREAM_TEXT = r'''
 import subprocess, sys
 code = r"""
@@ -438,6 +453,7 @@ FORGERIES = {
     "write-proc-sys.ipynb": ("student", [_WRITE_PROC_SYS], "all zero"),
     "deep-folder.ipynb": ("solution", [_DEEP_FOLDER], {}),
     "fill-the-disk.ipynb": ("student", [_FILL_THE_DISK], "all zero"),
+    "fill-tmp-then-honest.ipynb": ("solution", [_FILL_TMP_THEN_HONEST], {}),
     "zip-bomb.zip": ("student", [], "all zero"),
     "zip-bomb-lying-size.zip": ("student", [], "all zero"),
     "odd-stream-text.ipynb": ("solution", [_ODD_STREAM_TEXT], {}),
@@ -460,6 +476,7 @@ NOT_ON_GRADESCOPE = {
     "write-proc-sys.ipynb": SAME_SANDBOX,
     "deep-folder.ipynb": SAME_SANDBOX,
     "fill-the-disk.ipynb": SAME_SANDBOX,
+    "fill-tmp-then-honest.ipynb": SAME_SANDBOX,
     "odd-stream-text.ipynb": SAME_SANDBOX,
     "starve-the-probes.ipynb": "it takes the whole time limit; graded apart, locally",
     "zip-bomb-lying-size.zip": "Gradescope unpacks an upload itself: an unreadable zip never "

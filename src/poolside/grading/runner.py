@@ -237,6 +237,9 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
     results = registry.judge(grading, reports)
     scores = registry.score(results)
     notes = _notes(execution, errors, run, cell_timeout, sandbox) + box.notes
+    if any("No space left on device" in str(r.get("message")) for r in results):
+        notes.append("the notebook filled the space it may write to (its /tmp or /dev/shm, or "
+                     "its disk quota): checks that needed space failed")
     notes += [f"the check '{r['name']}' failed with an error ({r['error']}): a grader problem "
               "if the notebook's answer looks right" for r in results if r.get("error")]
     output = gradescope_results(results, scores, notes, sandbox, registry.questions)

@@ -436,10 +436,12 @@ class Sandbox:
     def run(self, box: Box, argv: list[str], env: dict, timeout: float, log: Path) -> dict:
         """Run ``argv`` as the student's side in ``box``; return what happened."""
         inside = str(self.folder_inside(box.folder))
+        # Libraries' temporary files (PyTensor's, the probes') go to the folder, under the
+        # quota: a notebook that fills the small /tmp then costs only what it wrote there.
         env = {**env, "HOME": f"{inside}/home", "PYTHONPATH": inside, "MPLBACKEND": "Agg",
-               "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "TMPDIR": "/tmp",
-               "USER": "student", "LOGNAME": "student"}
-        (box.folder / "home").mkdir(exist_ok=True)
+               "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+               "TMPDIR": f"{inside}/home/tmp", "USER": "student", "LOGNAME": "student"}
+        (box.folder / "home" / "tmp").mkdir(parents=True, exist_ok=True)
         if box.uid is not None:
             _chown_tree(box.folder, box.uid, box.uid)
             os.chmod(box.folder, 0o700)
