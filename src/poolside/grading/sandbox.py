@@ -197,8 +197,7 @@ def clear_uid(uid: int) -> None:
         if not _kill_user(uid):
             break
         try:
-            subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                            "--", sys.executable, "-S", "-c", _KILL_ALL],
+            subprocess.run([*_drop_to(uid), sys.executable, "-S", "-c", _KILL_ALL],
                            capture_output=True, timeout=30, cwd="/")
         except (OSError, subprocess.SubprocessError):
             pass
