@@ -54,10 +54,13 @@ class Grading(Context):
         """An argument that is a fresh copy of ``spotify`` or ``artist_means``."""
         return self.table(which, lambda: self.spotify if which == "spotify" else self.artist_means)
 
-    def _draws(self, key: str, kind: str, wide: bool = True, scale: dict | None = None):
+    def _draws(self, key: str, kind: str, wide: bool = True, scale: dict | None = None,
+               shift: dict | None = None):
         summaries = dict(references()[kind])
         for name, factor in (scale or {}).items():
             summaries[name] = {k: v * factor for k, v in summaries[name].items()}
+        for name, offset in (shift or {}).items():
+            summaries[name] = {**summaries[name], "median": summaries[name]["median"] + offset}
         return predict_check.stand_in_draws(summaries, self.artists, self._seed(key), wide=wide)
 
     def posterior(self, key: str, kind: str, wide: bool = True, scale: dict | None = None):
@@ -71,11 +74,13 @@ class Grading(Context):
             return draws
         return {"input": key}, self._remember(key, make)
 
-    def predictions(self, key: str, kind: str, names: list[str]) -> tuple[dict, pd.DataFrame]:
+    def predictions(self, key: str, kind: str, names: list[str],
+                    shift: dict | None = None) -> tuple[dict, pd.DataFrame]:
         """Predictions made by the reference procedure on a stand-in posterior (plot input);
-        only the predictions go to the probe, not the posterior behind them."""
+        only the predictions go to the probe, not the posterior behind them. ``shift`` moves
+        location parameters of the stand-in by the given amounts."""
         def make():
-            draws = self._draws(f"{key}-posterior", kind)
+            draws = self._draws(f"{key}-posterior", kind, shift=shift)
             position = {a: i for i, a in enumerate(self.artists)}
             table = pd.DataFrame({
                 a: predict_check.expected_predictive(draws, kind, position.get(a),

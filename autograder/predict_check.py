@@ -30,12 +30,18 @@ SD_FLOOR = 0.03
 # by a factor exp(N(0, SCALE_LOG_SD)) around their centre (the real posterior's spreads, 1 to 7
 # points, are too small next to song noise of about 14 to tell a prediction that follows each
 # draw from one that plugs in a posterior mean; a proportional spread keeps scales positive and
-# spreads a new artist's predictive sd, about 47, as much as a song's). sigma_mu is moved to
-# SIGMA_MU_FACTOR times its median (about 40, against sigma_y about 14), so a new artist's
-# predictions made with the wrong sd are far too narrow or too wide.
+# spreads a new artist's predictive sd as much as a song's).
 LOCATION_SD = 10.0
 SCALE_LOG_SD = 0.3
-SIGMA_MU_FACTOR = 3.0
+#
+# The hierarchical scales are moved apart (SCALE_FACTORS times their medians: sigma_mu about 30,
+# sigma_y about 21), so that every plausible wrong formula for a new artist is off by more than
+# the 10% the spread check allows. A new artist's predictive variance is var(mu) + sigma_mu^2 +
+# sigma_y^2, about 100 + 1060 + 530 here; leaving out the song noise gives sd 0.83 of the right
+# one, leaving out the artist layer 0.61, sigma_y for both layers 0.83, sigma_mu for both 1.15.
+# (On the real posterior the two scales are nearly equal, and with sigma_mu tripled alone the
+# song noise was 5% of the sd, inside the band: a prediction without it passed.)
+SCALE_FACTORS = {"sigma_mu": 2.0, "sigma_y": 1.5}
 # Each prediction, standardised by its own draw's parameters, z = (pred - centre) / sd, is N(0, 1)
 # whatever the draw when the function uses each draw's parameters. So neither z nor |z| may
 # trend with the draw's centre or sd: the slopes of z on the centre and of |z| on the sd are
@@ -75,7 +81,7 @@ def stand_in_draws(summaries: Mapping[str, Mapping[str, float]], artists: Sequen
             draws = rng.normal(s["median"], s["mad_sd"], size=(CHAINS, DRAWS))
             draws = np.abs(draws) if name.startswith("sigma") else draws
         elif name.startswith("sigma"):
-            centre = s["median"] * (SIGMA_MU_FACTOR if name == "sigma_mu" else 1.0)
+            centre = s["median"] * SCALE_FACTORS.get(name, 1.0)
             draws = centre * np.exp(rng.normal(0.0, SCALE_LOG_SD, size=(CHAINS, DRAWS)))
         else:
             draws = rng.normal(s["median"], LOCATION_SD, size=(CHAINS, DRAWS))
@@ -169,6 +175,17 @@ def check_follows_draws(values: np.ndarray, centre: np.ndarray, sd: np.ndarray, 
     N(0, 1) and trend neither with the draw's centre nor with its sd. A prediction made from
     posterior means does one or the other."""
     z = (np.asarray(values, float) - centre) / sd
+    # Standardised by the right parameters, the predictions are exactly N(0, 1), whatever the
+    # posterior: their sd is 1 within Z standard errors (1 / sqrt(2n)). A song noise or an
+    # artist layer left out, or one sd used for both layers, moves it by 15% or more on the
+    # stand-in (see SCALE_FACTORS), which is over ten standard errors.
+    spread = float(np.std(z))
+    if abs(spread - 1.0) > Z / np.sqrt(2 * z.size):
+        raise GradingError(
+            f"`{what}`: the predictions for {label} are "
+            f"{'too spread out' if spread > 1 else 'too narrow'} for this model: check which "
+            "standard deviations each simulated song passes through, draw by draw."
+        )
     if _trends(z, centre):
         raise GradingError(
             f"`{what}`: the predictions for {label} do not move with the posterior draws of "

@@ -64,6 +64,8 @@ def _report(reports: dict, probe_id: str, what: str) -> dict:
                            "check ran (see your notebook's last cells).")
     if outcome == "missing":
         raise GradingError(f"The notebook does not define `{what}`.")
+    if outcome == "unwritten":
+        raise GradingError(f"`{what}` is not written yet.")
     if outcome == "timeout":
         raise GradingError(f"`{what}` did not finish within {CALL_SECONDS:g} seconds; look "
                            "for a loop that never ends.")
@@ -108,7 +110,8 @@ def _call(probe_id: str, function: str, *args, returns: str, **kwargs) -> dict:
 
 def _model_probe(g: Grading, kind: str) -> dict:
     key = g.model_points(kind)
-    return {"id": f"model-{kind}", "probe": "model", "variable": f"{kind}_fit", "points": key}
+    return {"id": f"model-{kind}", "probe": "model", "variable": f"{kind}_fit",
+            "function": f"fit_{kind}", "points": key}
 
 
 def _fitted(reports: dict, probe_id: str, kind: str) -> dict:
@@ -116,6 +119,8 @@ def _fitted(reports: dict, probe_id: str, kind: str) -> dict:
     if isinstance(report, dict) and report.get("outcome") == "missing":
         raise GradingError(f"`{kind}_fit` is missing: run the cell that calls "
                            f"`fit_{kind}(spotify)`.")
+    if isinstance(report, dict) and report.get("outcome") == "unwritten":
+        raise GradingError(f"`fit_{kind}` is not written yet.")
     report = _report(reports, probe_id, f"fit_{kind}")
     if not report.get("pair"):
         raise GradingError(f"`fit_{kind}` should return a tuple `(model, idata)`.")
@@ -136,7 +141,7 @@ def model_case(kind: str, points: float) -> Case:
 def fit_case(kind: str, points: float) -> Case:
     def plan(g: Grading) -> list[dict]:
         return [_model_probe(g, kind), {"id": f"fit-{kind}", "probe": "fit",
-                                        "variable": f"{kind}_fit"}]
+                                        "variable": f"{kind}_fit", "function": f"fit_{kind}"}]
 
     def verdict(g: Grading, reports: dict) -> None:
         described = _fitted(reports, f"model-{kind}", kind)
@@ -358,9 +363,18 @@ def _q5_areas(g: Grading, reports: dict) -> None:
     plot_check.require_label(ax, ["popularity"], what, axis="x")
 
 
+#: How far the complete pooled stand-in is moved from the real fit's mu (either way): a line
+#: drawn from the notebook's own predictions (about 58.4) instead of the argument is then at
+#: least this far from the one asked for, not a few hundredths from it one grading in ten.
+Q14_SHIFT = (6.0, 15.0)
+
+
 def _q14_plan(g: Grading) -> list[dict]:
     hier, _ = g.predictions("q14-hierarchical", "hierarchical", g.artists)
-    complete, _ = g.predictions("q14-complete", "complete_pooled", g.artists[:3])
+    rng = np.random.default_rng(g.seed_for("q14-shift"))
+    offset = rng.choice([-1.0, 1.0]) * rng.uniform(*Q14_SHIFT)
+    complete, _ = g.predictions("q14-complete", "complete_pooled", g.artists[:3],
+                                shift={"mu": offset})
     return [_call("plot_hierarchical_intervals", "plot_hierarchical_intervals", hier,
                   g.frame("artist_means"), complete, returns="axes")]
 
@@ -475,6 +489,11 @@ def _q9_unseen(g: Grading, reports: dict) -> None:
                        "model has no parameter for; it should raise an error instead.")
 
 
+#: One tolerance for every column of the shrinkage table: a table rounded to two decimals
+#: (off by at most 0.005) is right; a mean in place of a median is off by far more.
+Q15B_ATOL = 0.01
+
+
 def _q15b_plan(g: Grading) -> list[dict]:
     arg, _ = g.predictions("q15b", "hierarchical", g.artists)
     return [_call("q15b", "shrinkage_table", g.frame("artist_means"), arg,
@@ -495,17 +514,22 @@ def _q15b(g: Grading, reports: dict) -> None:
         numbers = table[sorted(columns)].astype(float)
     except (TypeError, ValueError):
         raise GradingError("`shrinkage_table`: every column should hold numbers.") from None
+    expected = {name: {"count": means.loc[name, "count"],
+                       "observed": means.loc[name, "popularity"],
+                       "predicted": predictions[name].median()} for name in names}
+    meaning = {"count": "the artist's number of songs",
+               "observed": "the artist's mean popularity",
+               "predicted": "the median of the artist's predictions"}
     for name in names:
         row = numbers.loc[name]
-        if row["count"] != means.loc[name, "count"] or not np.isclose(
-                row["observed"], means.loc[name, "popularity"]):
-            raise GradingError(f"`shrinkage_table`: count or observed mean is off for {name}.")
-        if not np.isclose(row["predicted"], predictions[name].median(), atol=0.01):
-            raise GradingError(f"`shrinkage_table`: 'predicted' should be the median of "
-                               f"{name}'s predictions.")
-        if not np.isclose(row["shrinkage"], row["observed"] - row["predicted"], atol=0.01):
+        for column, what in meaning.items():
+            if not np.isclose(row[column], expected[name][column], rtol=0, atol=Q15B_ATOL):
+                raise GradingError(f"`shrinkage_table`: '{column}' for {name} is not {what} "
+                                   f"(numbers rounded to two decimals are fine).")
+        if not np.isclose(row["shrinkage"], row["observed"] - row["predicted"], rtol=0,
+                          atol=Q15B_ATOL):
             raise GradingError("`shrinkage_table`: 'shrinkage' should be observed minus "
-                               "predicted.")
+                               "predicted (numbers rounded to two decimals are fine).")
 
 
 # The reference posterior, then one with sigma_mu halved: a function that reads the student's

@@ -72,6 +72,8 @@ def hierarchical(idata, artists, random_seed=84735, mistake=None):
             centre, noise = p["mu"], p["sigma_y"]
         elif mistake == "sigma_mu as song noise":
             centre, noise = rng.normal(p["mu"], p["sigma_mu"]), p["sigma_mu"]
+        elif mistake == "no song noise for a new artist":
+            centre, noise = rng.normal(p["mu"], p["sigma_mu"]), 0.0
         elif mistake == "sigma_y for both layers":
             centre, noise = rng.normal(p["mu"], p["sigma_y"]), p["sigma_y"]
         else:
@@ -354,6 +356,9 @@ def hierarchical_model(mistake=None, offset=None, data_container=False):
 
 # ---------------------------------------------------------------- the catalogue
 
+#: The median of complete pooled predictions made from the real fit (the reference's mu).
+OWN_COMPLETE_MEDIAN = 58.41
+
 MISTAKES = {
     # name: (check, env)
     "q5 plug-in posterior means": ("q5_predictions", {"predict_complete_pooled": lambda i, a, random_seed=0: complete(i, a, random_seed, centre=lambda m: np.full_like(m, m.mean()), noise=lambda s: np.full_like(s, s.mean()))}),
@@ -371,6 +376,7 @@ MISTAKES = {
     "q13 no artist layer for a new artist": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "no artist layer")}),
     "q13 sigma_y for both layers": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "sigma_y for both layers")}),
     "q13 known artists drawn from the population": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "population for all")}),
+    "q13 a new artist without song noise": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "no song noise for a new artist")}),
     "q13 plug-in posterior means": ("q13_predictions", {"predict_hierarchical": lambda i, a, random_seed=0: hierarchical(i, a, random_seed, "plug-in")}),
     "q5 areas shade the central 60%": ("q5_areas_plot", {"plot_predictive_areas": lambda p: areas(p, prob=0.6)}),
     "q5 areas without shading": ("q5_areas_plot", {"plot_predictive_areas": lambda p: areas(p, shade=None)}),
@@ -394,6 +400,8 @@ MISTAKES = {
     "q2 a cumulative distribution (ECDF)": ("q2_plot_popularity", {"plot_popularity": arviz_dist("ecdf")}),
     "q10 half of the artists": ("q10_plot_artist_means", {"plot_artist_means": lambda m: hist(m.head(22))}),
     "q14 dashed line at the mean of artist means": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(level_of=lambda c: float(ARTIST_MEANS["popularity"].mean()))}),
+    # The notebook's own complete pooled predictions (from the real fit) instead of the argument.
+    "q14 dashed line from the notebook's predictions": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(level_of=lambda c: OWN_COMPLETE_MEDIAN)}),
     "q14 no dashed line": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(level_of=None)}),
     "q15b shrinkage with the wrong sign": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a, sign=-1)}),
     "q15b predicted as the mean": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a, centre="mean")}),
@@ -439,6 +447,7 @@ VARIANTS = {
     "q5 intervals as error bars": ("q5_intervals_plot", {"plot_predictive_intervals": lambda p, m: intervals(p, m, style="errorbar")}),
     "q14 dashed hlines": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(line_style="hlines")}),
     "q14 dotted axhline": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(line_style="dotted")}),
+    "q15b rounded to two decimals": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a).round(2)}),
     "q15b reference style": ("q15b_table", {"shrinkage_table": shrinkage}),
     "q3 Gamma(1, rate) for Exp(rate)": ("check_model:complete_pooled", lambda: complete_model(gamma=True)),
     "q3 observed as a pandas Series": ("check_model:complete_pooled", lambda: complete_model(observed=SPOTIFY["popularity"])),

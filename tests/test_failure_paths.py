@@ -86,7 +86,23 @@ def test_an_empty_plot_is_asked_for_a_histogram_or_a_density():
 
 
 def test_a_plot_function_that_returns_none_is_asked_to_return_the_axes():
-    _fails(POPULARITY_PLOT, {"plot_popularity": lambda spotify: None}, "returned None")
+    def plot(spotify):
+        plt.hist(spotify["popularity"])  # drawn, but the Axes not returned
+
+    _fails(POPULARITY_PLOT, {"plot_popularity": plot}, "returned None")
+
+
+def test_the_stub_as_handed_out_is_not_written_yet_wherever_it_is_probed():
+    def stub(*args, **kwargs):
+        """Docstring."""
+        ...
+
+    _fails(POPULARITY_PLOT, {"plot_popularity": stub}, "is not written yet")
+    _fails("the no pooled predictions refuse an unseen artist with a clear error",
+           {"predict_no_pooled": stub}, "`predict_no_pooled` is not written yet")
+    _fails("the complete pooled model has the priors and likelihood asked for",
+           {"fit_complete_pooled": stub, "complete_pooled_fit": None},
+           "`fit_complete_pooled` is not written yet")
 
 
 def test_intervals_without_artist_names_are_asked_for_labels():
@@ -156,7 +172,10 @@ def test_a_shrinkage_table_of_text_is_asked_for_numbers():
 
 
 def test_a_table_that_is_none_is_asked_to_return_it():
-    _fails(SHRINKAGE, {"shrinkage_table": lambda m, p, a: None}, "returned None")
+    def table(m, p, a):
+        m.set_index("artist")  # a result computed, but not returned
+
+    _fails(SHRINKAGE, {"shrinkage_table": table}, "returned None")
 
 
 WEIGHTS = "pooling weights match the posterior given"

@@ -78,7 +78,8 @@ def test_the_hidden_check_gives_a_right_function_full_marks():
     (standard_deviations, "variances"),
     (population_share, "more songs should get a larger weight"),
     (mean_of_draws, "median, not their mean"),
-    (lambda idata, artist_means: None, "returned None"),
+    (lambda idata, artist_means: print(idata), "returned None"),
+    (lambda idata, artist_means: None, "not written yet"),
     (lambda idata, artist_means: right(idata, artist_means).reset_index(), "indexed by artist"),
     (lambda idata, artist_means: right(idata, artist_means).assign(count=1), "number of songs"),
 ])

@@ -85,11 +85,14 @@ class Registry:
         return entries
 
     def judge(self, grading: Context, reports: dict,
-              cases: Sequence[Case] | None = None) -> list[dict]:
+              cases: Sequence[Case] | None = None,
+              why_missing: Callable[[str], str | None] | None = None) -> list[dict]:
         """One result per case: ``question``, ``name``, ``points``, ``passed`` and ``message``.
 
         A verdict that fails for any reason other than a :class:`GradingError` (a report shaped
         in a way no check foresaw) fails its case with a plain message; it never stops grading.
+        ``why_missing(name)`` may say why a function or variable a failed case's probe found
+        missing is not defined (the cell that raised): it is added to that case's message.
         """
         results = []
         for c in self.cases if cases is None else cases:
@@ -106,6 +109,8 @@ class Registry:
                 # sees which (the runner's notes, grades.csv's reason), the student does not.
                 error = f"{type(err).__name__}: {str(err)[:200]}"
                 traceback.print_exc()
+            if not passed and why_missing is not None:
+                message = " ".join([message, *_reasons(c, grading, reports, why_missing)])
             result = {"question": c.question, "name": c.name, "points": c.points,
                       "passed": passed, "message": message}
             if error is not None:
@@ -145,6 +150,19 @@ class Registry:
         result = self.judge(grading, reports, [c])[0]
         if not result["passed"]:
             raise GradingError(result["message"])
+
+
+def _reasons(case: Case, grading: Context, reports: dict, why_missing) -> list[str]:
+    reasons = []
+    for entry in case.plan(grading):
+        report = reports.get(entry["id"])
+        if isinstance(report, dict) and report.get("outcome") == "missing":
+            name = entry.get("variable") if entry.get("probe") in ("model", "fit") \
+                else entry.get("function")
+            why = why_missing(str(name))
+            if why and why not in reasons:
+                reasons.append(why)
+    return reasons
 
 
 def _check_entry(entry: dict, case: str, inputs: dict) -> None:

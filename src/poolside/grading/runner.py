@@ -32,6 +32,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import cells
 from .assignment import Assignment, load
 from .cleanup import remove_tree
 from .limits import CELL_TIMEOUT, MAX_NOTEBOOK, PROBE_RESERVE, TIMEOUT
@@ -107,15 +108,17 @@ def _reports(folder: Path, entries: list[dict], digests: dict[str, str] | None =
     return reports, execution
 
 
-def _executed(folder: Path, target: Path | None) -> list[str]:
-    """Store the executed notebook (long outputs cut) and return the errors' names.
+def _executed(folder: Path, target: Path | None,
+              states: dict | None = None) -> tuple[list[str], list[cells.Cell]]:
+    """Store the executed notebook (long outputs cut); return the errors' names and the cells
+    that raised or did not finish (``states``: the executor's outcome per cell).
 
     The student's side wrote it: anything that is not what a notebook holds is dropped, and
     nothing in it can stop the grading (an unreadable one is simply not stored)."""
     path = folder / "out" / "executed.ipynb"
     try:
         if (folder / "out").is_symlink() or not path.is_file() or path.is_symlink() or path.stat().st_size > wire.MAX_BYTES:
-            return []
+            return [], []
         nb = nbformat.reads(path.read_text(encoding="utf-8", errors="replace"), as_version=4)
         names = []
         for cell in nb.cells:
@@ -127,11 +130,11 @@ def _executed(folder: Path, target: Path | None) -> list[str]:
                       if out.get("output_type") == "error"]
         if target is not None:
             nbformat.write(nb, target)
-        return names
+        return names, cells.read(nb, states)
     except Exception:  # noqa: BLE001 - a notebook the grader cannot store is not stored
         if target is not None:
             target.unlink(missing_ok=True)
-        return []
+        return [], []
 
 
 def _shortened(out: dict) -> dict:
@@ -155,10 +158,10 @@ def _shortened(out: dict) -> dict:
 def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int,
            sandbox: Sandbox) -> list[str]:
     notes = []
-    cells = execution.get("cells") if isinstance(execution.get("cells"), dict) else {}
-    hung = sum(1 for v in cells.values() if v == "timeout")
-    died = sum(1 for v in cells.values() if v == "died")
-    late = sum(1 for v in cells.values() if v in ("deadline", "skipped"))
+    states = execution.get("cells") if isinstance(execution.get("cells"), dict) else {}
+    hung = sum(1 for v in states.values() if v == "timeout")
+    died = sum(1 for v in states.values() if v == "died")
+    late = sum(1 for v in states.values() if v in ("deadline", "skipped"))
     if hung:
         notes.append(f"{hung} cell(s) ran past {cell_timeout} s and were stopped")
     if late:
@@ -233,10 +236,12 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
         run = sandbox.run(box, [sys.executable, "-m", "sandboxed.execute", str(inside)], env,
                           timeout, workdir / "student.log")
         reports, execution = _reports(folder, entries, _digests(workdir / "student.log"))
-        errors = _executed(folder, executed)
-    results = registry.judge(grading, reports)
+        errors, failed = _executed(folder, executed, execution.get("cells"))
+    results = registry.judge(grading, reports,
+                             why_missing=lambda name: cells.why_missing(name, failed))
     scores = registry.score(results)
     notes = _notes(execution, errors, run, cell_timeout, sandbox) + box.notes
+    notes += [line for line in [cells.summary(failed)] if line]
     if any("No space left on device" in str(r.get("message")) for r in results):
         notes.append("the notebook filled the space it may write to (its /tmp or /dev/shm, or "
                      "its disk quota): checks that needed space failed")

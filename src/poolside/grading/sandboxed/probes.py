@@ -113,10 +113,25 @@ def _describe(value, returns: str):
     raise ValueError(f"unknown return kind {returns!r}")
 
 
+def unwritten(fn) -> bool:
+    """Whether ``fn`` is still the stub handed out: a body of only its docstring and ``...``
+    (or ``pass``), which does nothing and returns None. Such a function is "not written yet",
+    never judged on what it returns."""
+    import dis
+
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code)]
+    return [op for op, _ in ops if op != "RESUME"] == ["RETURN_CONST"] and ops[-1][1] is None
+
+
 def _call(entry: dict, env: dict, inputs: dict) -> dict:
     fn = env.get(entry["function"])
     if not callable(fn):
         return {"outcome": "missing"}
+    if unwritten(fn):
+        return {"outcome": "unwritten"}
     args = [_argument(a, inputs) for a in entry.get("args", [])]
     kwargs = {k: _argument(v, inputs) for k, v in entry.get("kwargs", {}).items()}
     started = time.perf_counter()
@@ -165,6 +180,8 @@ def probe(entry: dict, env: dict, inputs: dict) -> dict:
         return {"outcome": "returned", "values": values}
     if kind in ("model", "fit"):
         result, problem = _fitted(env, entry["variable"])
+        if problem and unwritten(env.get(entry.get("function", ""))):
+            return {"outcome": "unwritten"}
         if problem:
             return problem
         try:
