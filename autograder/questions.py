@@ -27,29 +27,16 @@ from .context import Grading, references
 
 try:  # the notebook imports activity.py as a top-level module, and so does grading
     from activity import NEW_ARTIST
+    from public_checks import WHAT, WORDING
 except ImportError:  # imported from the repository without the assignment activated
     from assignment.activity import NEW_ARTIST
+    from assignment.public_checks import WHAT, WORDING
 
 from solutions.models import candidates
 
 __all__ = ["REGISTRY", "CASES", "QUESTIONS", "CHOICES"]
 
-WHAT = {
-    "complete_pooled": "complete pooled model",
-    "no_pooled": "no pooled model",
-    "hierarchical": "hierarchical model",
-}
 QUESTION_OF = {"complete_pooled": "q3", "no_pooled": "q7", "hierarchical": "q11"}
-#: How the model checks' feedback names this assignment's data.
-WORDING = model_check.Wording(
-    data="the song popularities", each_value="the popularity of every song",
-    all_values="the popularity of all {n} songs", group="artist",
-    likelihood_of="the songs' popularity",
-    likelihood_hint=("Check which mean each song gets and that the second argument of "
-                     "`pm.Normal` is a standard deviation."),
-    noncentred_hint=("Your model is non-centred: check how each artist's mean is built from "
-                     "`mu`, the artist-level sd and the offset `{open}`, then which mean each "
-                     "song gets."))
 CHOICES = ("complete pooled", "no pooled", "hierarchical")
 
 

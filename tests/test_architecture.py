@@ -10,16 +10,19 @@ from tests import project as paths
 
 SRC = paths.ROOT / "src"
 #: Top-level names of the project: the package, and the example assignment's parts
-#: (``activity`` is assignment/activity.py as the notebook imports it, next to it).
-PROJECT = ("poolside", "autograder", "solutions", "assignment", "activity")
+#: (``activity`` and ``public_checks`` are assignment/'s modules as the notebook imports them,
+#: next to it).
+PROJECT = ("poolside", "autograder", "solutions", "assignment", "activity", "public_checks")
 #: Which project modules each part may import, as dotted prefixes.
 ALLOWED = {
     # the package: the engine knows no tool and no assignment; the tool knows no assignment
     "src/poolside/grading": {"poolside.grading"},
     "src/poolside": {"poolside"},
-    # the example assignment: its grading code uses the engine, never the tool
-    "assignment": set(),
-    "autograder": {"poolside.grading", "autograder", "solutions", "assignment", "activity"},
+    # the example assignment: what students get uses only the engine (shipped to them for the
+    # public checks), its grading code the engine too, never the tool
+    "assignment": {"poolside.grading"},
+    "autograder": {"poolside.grading", "autograder", "solutions", "assignment", "activity",
+                   "public_checks"},
     "solutions": {"poolside", "solutions", "assignment", "activity"},
 }
 

@@ -332,10 +332,15 @@ def no_pooled_model(shared_scale=False, use_shape=False):
     return model
 
 
+#: s_y computed with numpy's default (ddof=0) instead of pandas' (ddof=1): 0.14% smaller.
+NUMPY_SD = float(np.sqrt((len(y) - 1) / len(y)))
+
+
 def hierarchical_model(mistake=None, offset=None, data_container=False):
     with pm.Model(coords={"artist": ARTISTS}) as model:
-        mu = pm.Normal("mu", PRIOR["mu_loc"], PRIOR["mu_scale"])
-        sigma_y = pm.Exponential("sigma_y", PRIOR["sigma_rate"])
+        near = NUMPY_SD if mistake == "numpy sd" else 1.0
+        mu = pm.Normal("mu", PRIOR["mu_loc"], PRIOR["mu_scale"] * near)
+        sigma_y = pm.Exponential("sigma_y", PRIOR["sigma_rate"] / near)
         tau = pm.Exponential("tau", PRIOR["sigma_rate"] if mistake == "tau rate" else 1.0)
         if mistake == "no tau":
             sigma_mu = pm.Deterministic("sigma_mu", tau)
@@ -350,7 +355,8 @@ def hierarchical_model(mistake=None, offset=None, data_container=False):
         obs, idx = (y[:300], codes[:300]) if mistake == "subset" else (y, codes)
         if data_container:
             obs = pm.Data("popularity_data", obs)
-        pm.Normal("popularity", mu_j[idx], sigma_y, observed=obs)
+        centre = mu if mistake == "songs around mu" else mu_j[idx]
+        pm.Normal("popularity", centre, sigma_y, observed=obs)
     return model
 
 
@@ -412,6 +418,9 @@ MISTAKES = {
     "q3 prior scale of mu 10": ("check_model:complete_pooled", lambda: complete_model(mu_scale=10.0)),
     "q3 sigma rate 1": ("check_model:complete_pooled", lambda: complete_model(sigma_rate=1.0)),
     "q3 sd used as a variance": ("check_model:complete_pooled", lambda: complete_model(variance=True)),
+    "q3 prior sd written as a variance": ("check_model:complete_pooled", lambda: complete_model(mu_scale=PRIOR["mu_scale"] ** 2)),
+    "q11 songs drawn around mu": ("check_model:hierarchical", lambda: hierarchical_model("songs around mu")),
+    "q11 priors from numpy's sd (0.14% off)": ("check_model:hierarchical", lambda: hierarchical_model("numpy sd")),
     "q3 half the songs observed": ("check_model:complete_pooled", lambda: complete_model(observed=y[:175])),
     "q7 one prior scale for every artist": ("check_model:no_pooled", lambda: no_pooled_model(shared_scale=True)),
     "q11 sigma_mu without sigma_y": ("check_model:hierarchical", lambda: hierarchical_model("no tau")),
@@ -509,6 +518,13 @@ def test_the_catalogue_is_as_large_as_promised():
 def test_points_at_the_wrong_values_are_called_wrong_values_not_a_style_problem():
     check, env = MISTAKES["q5 intervals with predictive medians as the points"]
     with pytest.raises(GradingError, match="not at the artists' observed mean"):
+        _run(check, env)
+
+
+def test_a_near_miss_constant_is_named_with_how_far_off_it_is():
+    check, env = MISTAKES["q11 priors from numpy's sd (0.14% off)"]
+    with pytest.raises(GradingError, match=r"`mu`.*standard deviation is 51\.5\d*, not the "
+                                           r"exercise's 51\.6\d* \(-0\.14%\)"):
         _run(check, env)
 
 

@@ -3,6 +3,7 @@ import pymc as pm
 import pytest
 
 from assignment.activity import prior_constants
+from poolside.grading import model_check
 from poolside.grading.feedback import GradingError
 from autograder.questions import REGISTRY as registry
 from solutions.models import candidates, hierarchical_noncentered, no_pooled
@@ -40,10 +41,36 @@ def test_check_model_accepts_an_equivalent_distribution(spotify):
     _check(_complete(spotify, gamma=True), "complete_pooled", spotify)
 
 
-def test_check_model_rejects_a_wrong_prior_scale_without_giving_it_away(spotify):
+def test_check_model_names_a_wrong_prior_constant_and_how_far_off_it_is(spotify):
+    # The policy for constants: exact, and when one is off the message says which and by how
+    # much. The exercise prints every constant (PRIOR), so naming them gives nothing away.
     with pytest.raises(GradingError, match="`mu`") as err:
         _check(_complete(spotify, mu_scale=10.0), "complete_pooled", spotify)
-    assert "51" not in str(err.value) and "10" not in str(err.value)
+    assert "standard deviation is 10, not the exercise's 51.6 (-80.62%)" in str(err.value)
+
+
+def test_a_prior_of_another_family_is_said_to_be_one_without_its_constants(spotify):
+    PRIOR = prior_constants(spotify)
+    with pm.Model() as model:
+        pm.Normal("mu", PRIOR["mu_loc"], PRIOR["mu_scale"])
+        pm.HalfNormal("sigma", 20.0)
+        pm.Normal("popularity", model["mu"], model["sigma"],
+                  observed=spotify["popularity"].to_numpy())
+    with pytest.raises(GradingError, match="not the exponential distribution") as err:
+        _check(model, "complete_pooled", spotify)
+    assert "20" not in str(err.value)
+
+
+def test_prior_constants_are_read_off_a_log_density_exactly_or_not_at_all():
+    from scipy import stats
+
+    x = np.array([0.5, 3.0, 7.0, 12.0, 29.0])
+    normal = model_check.prior_constants_of(x, stats.norm(58.4, 51.6).logpdf(x))
+    assert np.isclose(normal["mean"], 58.4) and np.isclose(normal["sd"], 51.6)
+    rate = model_check.prior_constants_of(x, stats.expon(scale=1 / 0.048).logpdf(x))
+    assert rate["family"] == "exponential" and np.isclose(rate["rate"], 0.048)
+    assert model_check.prior_constants_of(x, stats.gamma(2.0).logpdf(x)) is None
+    assert model_check.prior_constants_of(x[:3], x[:3]) is None
 
 
 def test_check_model_rejects_sigma_used_as_a_variance(spotify):

@@ -137,6 +137,31 @@ VARIANTS = {
 }
 
 
+MODEL_TEST = "test_the_{}_model_is_the_one_the_exercise_describes"
+MODELS = {name: entry for name, entry in {**cat.MISTAKES, **cat.VARIANTS}.items()
+          if entry[0].startswith("check_model:")}
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_the_public_model_check_agrees_with_the_hidden_one(name):
+    # Every model the hidden catalogue holds, judged by the public check in the student's
+    # kernel: a mistake fails both, a variant passes both, with the same message.
+    check, build = MODELS[name]
+    kind = check.split(":")[1]
+    fit = (build(), None)
+    try:
+        cat._run(check, build)
+        hidden = None
+    except cat.GradingError as err:
+        hidden = str(err)
+    try:
+        call(MODEL_TEST.format(kind), {f"{kind}_fit": fit})
+        public = None
+    except AssertionError as err:
+        public = str(err)
+    assert public == hidden
+
+
 def test_every_autograded_question_has_a_public_check_beyond_types():
     # The checks added to teach (bands and properties the activity prints), by question.
     caught = [test for test, _ in MISTAKES.values()] + [t for _, t, _ in WRONG_FITS.values()]

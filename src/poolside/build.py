@@ -49,8 +49,11 @@ def _otter_config(nb: dict, assignment: Assignment, shipped: list[str]) -> dict:
                            f"(a raw cell starting with {_CONFIG_MARK!r})")
     config = yaml.safe_load("".join(cell["source"])) or {}
     config["name"] = assignment.name
-    config["files"] = [p.name for p in assignment.student_files]
-    config["autograder_files"] = shipped
+    # The engine goes to students too: public checks judge with the hidden checks' own code
+    # (it holds no answers; the assignment's registry, which does, is never shipped to them).
+    config["files"] = [p.name for p in assignment.student_files] + ["poolside"]
+    # Otter puts the students' files in the zip as well; listed twice, it stops.
+    config["autograder_files"] = [f for f in shipped if f not in config["files"]]
     if assignment.environment is not None:
         config["requirements"] = "requirements.txt"
     cell["source"] = _CONFIG_MARK + "\n" + yaml.safe_dump(config, sort_keys=False)

@@ -16,7 +16,8 @@ import numpy as np
 
 from .feedback import GradingError
 
-__all__ = ["check_model", "match_reference", "observed_variable", "test_points", "Wording"]
+__all__ = ["check_model", "match_reference", "observed_variable", "test_points", "Wording",
+           "Stored", "stored_candidates", "store", "prior_constants_of"]
 
 # Log-densities of the same model built twice agree to rounding error; 1e-6 relative
 # (plus 1e-8 absolute) is far below the smallest real difference a wrong prior makes
@@ -155,8 +156,50 @@ def _term_functions(model):
     return terms
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A reference model as numbers only: its variables and its log-density terms at fixed
+    points. This is what the public checks compare a student's model with in the student's
+    own kernel: the exercise's model, never its code."""
+
+    free: tuple[str, ...]
+    terms: Mapping[str, Sequence[float]]
+    observed: str
+    open_name: str | None = None
+
+    def named(self, offset: str | None) -> "Stored":
+        """This reference with its open (non-centred offset) variable called ``offset``."""
+        if self.open_name is None or offset is None or offset == self.open_name:
+            return self
+        rename = {self.open_name: offset}
+        return Stored(tuple(rename.get(n, n) for n in self.free),
+                      {rename.get(n, n): v for n, v in self.terms.items()}, self.observed,
+                      offset)
+
+
+def store(references: Sequence, points: Mapping[str, np.ndarray]) -> dict:
+    """Plain data for :func:`stored_candidates`: ``points`` and every reference's terms there
+    (references as the candidates' factories build them, the docstring's first)."""
+    return {"points": {k: np.asarray(v).tolist() for k, v in points.items()},
+            "candidates": [{"free": list(r.free), "observed": r.observed,
+                            "open_name": r.open_name,
+                            "terms": {k: v.tolist() for k, v in
+                                      reference_terms(r, points).items()}}
+                           for r in references]}
+
+
+def stored_candidates(data: Mapping) -> tuple[list[Callable], dict[str, np.ndarray]]:
+    """Candidates and points from :func:`store`'s data, for :func:`check_model`."""
+    stored = [Stored(tuple(c["free"]), c["terms"], c["observed"], c.get("open_name"))
+              for c in data["candidates"]]
+    points = {k: np.asarray(v, dtype=float) for k, v in data["points"].items()}
+    return [lambda offset, s=s: s.named(offset) for s in stored], points
+
+
 def reference_terms(reference, points: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The reference's log-density terms at every point (rows of ``points``)."""
+    if isinstance(reference, Stored):
+        return {k: np.asarray(v, dtype=float) for k, v in reference.terms.items()}
     terms = _term_functions(reference.model)
     n = len(points["__open__"])
     values = []
@@ -164,6 +207,66 @@ def reference_terms(reference, points: Mapping[str, np.ndarray]) -> dict[str, np
         values.append({name: np.asarray(points.get(name, points["__open__"])[i])
                        for name in reference.free})
     return {name: np.array([float(fn(p)) for p in values]) for name, fn in terms.items()}
+
+
+def prior_constants_of(values, terms) -> dict[str, float] | None:
+    """The family and constants of a one-dimensional prior, read off its log-density at a few
+    points: a normal's is a parabola in x (sd and mean from its coefficients), an
+    exponential's a line (its rate the slope). None when it is neither, or not exactly."""
+    x = np.asarray(values, dtype=float)
+    y = np.asarray(terms, dtype=float)
+    if x.ndim != 1 or y.shape != x.shape or x.size < 4 or not np.isfinite(y).all():
+        return None
+    centre = float(x.mean())  # fitted around the points' centre, for a well-posed fit
+    design = np.stack([(x - centre) ** 2, x - centre, np.ones_like(x)], axis=1)
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    a, b = float(coef[0]), float(coef[1])
+    if not np.allclose(design @ coef, y, rtol=1e-7, atol=1e-7):
+        return None
+    if abs(a) * np.ptp(x) ** 2 < 1e-7 * (abs(b) * np.ptp(x) + 1e-12):
+        return {"family": "exponential", "rate": -b} if b < 0 else None
+    if a < 0:
+        variance = -1 / (2 * a)
+        return {"family": "normal", "mean": centre + b * variance,
+                "sd": float(np.sqrt(variance))}
+    return None
+
+
+def _numbers(got: float, want: float) -> tuple[str, str]:
+    """Both numbers with as few digits as it takes to tell them apart (at least four)."""
+    for digits in range(4, 12):
+        a, b = (f"{round(float(v), 9) + 0.0:.{digits}g}" for v in (got, want))
+        if a != b:
+            break
+    return a, b
+
+
+def _near_miss(values, student_terms, expected_terms) -> str | None:
+    """Which constant of a one-dimensional prior is off, and by how much, when the family is
+    right. The constants are the ones the exercise prints, so naming them gives nothing away;
+    the policy is exact constants, said precisely rather than silently off by 0.14%."""
+    if student_terms is None:
+        return None
+    got = prior_constants_of(values, student_terms)
+    want = prior_constants_of(values, expected_terms)
+    if got is None or want is None:
+        return None
+    if got["family"] != want["family"]:
+        return f"It is not the {want['family']} distribution the exercise gives it."
+    parts = []
+    for key, label in (("mean", "mean"), ("sd", "standard deviation"), ("rate", "rate")):
+        if key in want and not np.isclose(got[key], want[key], rtol=1e-6, atol=1e-9):
+            ratio = got[key] / want[key] if want[key] else np.inf
+            pct = (ratio - 1) * 100
+            off = ("a different number altogether" if not (np.isfinite(ratio) and abs(pct) < 100)
+                   else f"{pct:+.2f}%" if abs(pct) >= 0.01 else f"{pct:+.1e}%")
+            shown, exercise = _numbers(got[key], want[key])
+            parts.append(f"its {label} is {shown}, not the exercise's {exercise} ({off})")
+    if not parts:
+        return None
+    article = "an" if want["family"].startswith("e") else "a"
+    return (f"It is {article} {want['family']} as it should be, but " + " and ".join(parts)
+            + ". Use the constants as the exercise gives them.")
 
 
 def check_model(described: dict, candidates: Sequence[Callable], observed,
@@ -212,10 +315,13 @@ def check_model(described: dict, candidates: Sequence[Callable], observed,
 
     for name in reference.free:
         if not agree(name, name):
+            values = np.asarray(points.get(name, points["__open__"]), dtype=float)
+            near = _near_miss(values, student.get(name), expected[name])
             raise GradingError(
                 f"In the {what}, the distribution of `{name}` is not the one the exercise "
-                "describes: its log-density differs at test values. Check its family and "
-                "every constant in it against the prior table."
+                "describes: its log-density differs at test values. "
+                + (near or "Check its family and every constant in it against the prior "
+                   "table.")
             )
     if not agree(student_obs, reference.observed):
         if reference.open_name:

@@ -23,6 +23,7 @@ What happened is written to ``out/execution`` for the grader.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -181,6 +182,15 @@ def _put_back(folder: Path, taken: dict[str, bytes]) -> None:
         os.replace(tmp, folder / name)
 
 
+#: A cell Otter Assign writes after each question to run its public checks.
+_PUBLIC_CHECK = re.compile(r"grader\.check\(\s*[\"'][\w.-]+[\"']\s*\)")
+
+
+def _is_public_check(cell) -> bool:
+    source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+    return cell.cell_type == "code" and _PUBLIC_CHECK.fullmatch(source.strip()) is not None
+
+
 def main(folder: Path) -> int:
     _undumpable()
     plan = wire.load(folder, "plan")
@@ -195,6 +205,10 @@ def main(folder: Path) -> int:
             f"import sandboxed.probes\nsandboxed.probes.run({entry['id']!r}, {str(folder)!r})"))
     runner = _Runner(nb, folder, int(plan["cell_timeout"]))
     runner.first_probe = first_probe
+    # The public checks are the student's own help and carry no points: not run here, not
+    # rerun on a replay, and their time is the notebook's and the probes'.
+    public = {i for i, c in enumerate(nb.cells[:first_probe]) if _is_public_check(c)}
+    runner.skip |= public
     report = {"cells": {}, "probes": {}, "restarts": 0, "completed": False}
     started = time.perf_counter()
     if plan.get("cells_until") is not None:
@@ -202,7 +216,7 @@ def main(folder: Path) -> int:
     runner.start()
     try:
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
+            if cell.cell_type != "code" or index in public:
                 continue
             if index < first_probe and runner.limit() < 1:
                 report["cells"][str(index)] = "skipped"  # the probes' reserved time
