@@ -15,6 +15,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from .feedback import GradingError
+from .sandboxed import describe
 
 __all__ = ["check_model", "match_reference", "observed_variable", "test_points", "Wording",
            "Stored", "stored_candidates", "store", "prior_constants_of"]
@@ -143,17 +144,12 @@ def test_points(references: Sequence, artists: Sequence[str], n: int = N_POINTS,
     return points
 
 
-def _term_functions(model):
-    """One compiled log-density function per variable, on the natural scale."""
+def _plain(model):
     # PyMC is imported here, not above: planning a grading needs this module but not PyMC,
     # and the grader stays small while the student's notebook runs.
     from pymc.model.transform.conditioning import remove_value_transforms
 
-    plain = remove_value_transforms(model)
-    terms = {}
-    for rv in [*plain.free_RVs, *plain.observed_RVs]:
-        terms[rv.name] = plain.compile_logp(vars=[rv], jacobian=False, sum=True)
-    return terms
+    return remove_value_transforms(model)
 
 
 @dataclass(frozen=True)
@@ -200,13 +196,10 @@ def reference_terms(reference, points: Mapping[str, np.ndarray]) -> dict[str, np
     """The reference's log-density terms at every point (rows of ``points``)."""
     if isinstance(reference, Stored):
         return {k: np.asarray(v, dtype=float) for k, v in reference.terms.items()}
-    terms = _term_functions(reference.model)
     n = len(points["__open__"])
-    values = []
-    for i in range(n):
-        values.append({name: np.asarray(points.get(name, points["__open__"])[i])
-                       for name in reference.free})
-    return {name: np.array([float(fn(p)) for p in values]) for name, fn in terms.items()}
+    values = [{name: np.asarray(points.get(name, points["__open__"])[i])
+               for name in reference.free} for i in range(n)]
+    return describe.terms_at(_plain(reference.model), values)
 
 
 def prior_constants_of(values, terms) -> dict[str, float] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["axes", "frame", "to_frame", "model", "fit", "MAX_POINTS"]
+__all__ = ["axes", "frame", "to_frame", "model", "terms_at", "fit", "MAX_POINTS"]
 
 #: Plenty for any of the exercises' plots (a violin of 44 artists has about 10,000 points).
 MAX_POINTS = 200_000
@@ -160,12 +160,22 @@ def model(model, points: dict, artists: list[str]) -> dict:
                 return described  # the grader explains the shape from "shapes"
             point[name] = value
         values.append(point)
-    terms = {}
-    for rv in [*plain.free_RVs, *plain.observed_RVs]:
-        logp = plain.compile_logp(vars=[rv], jacobian=False, sum=True)
-        terms[rv.name] = np.array([float(logp(p)) for p in values])
-    described["terms"] = terms
+    described["terms"] = terms_at(plain, values)
     return described
+
+
+def terms_at(plain, values: list[dict]) -> dict[str, np.ndarray]:
+    """Each variable's log-density term of a model without value transforms, at each point.
+
+    One compiled function for every term (the graph built and compiled once, not once per
+    variable: a third of the time for the hierarchical model)."""
+    import pytensor.tensor as pt
+
+    rvs = [*plain.free_RVs, *plain.observed_RVs]
+    logps = plain.logp(vars=rvs, jacobian=False, sum=False)
+    fn = plain.compile_fn([pt.sum(term) for term in logps], point_fn=True)
+    rows = [fn(point) for point in values]
+    return {rv.name: np.array([float(row[i]) for row in rows]) for i, rv in enumerate(rvs)}
 
 
 def fit(idata) -> dict:
