@@ -120,9 +120,10 @@ def model_case(kind: str, points: float) -> Case:
         model_check.check_model(described, candidates(kind, g.spotify),
                                 g.spotify["popularity"].to_numpy(),
                                 g.made(f"points-{kind}"), WHAT[kind], WORDING)
+    # The notebook's public check compares the model with the same code (public_checks.py).
     return Case(QUESTION_OF[kind],
                 f"the {WHAT[kind]} has the priors and likelihood asked for", points,
-                lambda g: [_model_probe(g, kind)], verdict)
+                lambda g: [_model_probe(g, kind)], verdict, public=True)
 
 
 def fit_case(kind: str, points: float) -> Case:

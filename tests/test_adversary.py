@@ -28,6 +28,7 @@ import nbformat
 import pytest
 
 from poolside.grading.sandbox import SLOTS, UID_BASE, choose
+from poolside.grading.runner import question_scores
 from poolside import grade, gradescope
 
 from .adversary import (FORGERIES, GRADED_APART, GRADER_MODULES, HIDDEN_SNIPPETS, KERNEL_FILES,
@@ -326,7 +327,7 @@ def test_a_forgery_earns_only_what_its_honest_part_earns_on_gradescope(emulated,
     report = emulated[name]
     assert report["results"] is not None, report.get("log")
     assert report["problems"] == []
-    scores = {t["name"]: t["score"] for t in report["results"]["tests"]}
+    scores = question_scores(report["results"])
     points = grade.question_points(built["autograder"])
     assert scores == _expected(points, FORGERIES[name][2]), report["results"]["output"]
     for test in report["results"]["tests"]:

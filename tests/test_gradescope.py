@@ -17,6 +17,14 @@ def test_gradescope_run_writes_results_that_follow_the_specification(built, tmp_
     tests = report["results"]["tests"]
     assert report["results"]["score"] == 0
     assert {t["name"] for t in tests} >= {"q2", "q3", "q11", "q17"}
+    # Before grades are published a student sees the parts grader.check showed them, with
+    # what to fix, and a message in their words; the rest waits for publication.
+    shown = {t["extra_data"]["question"]: t for t in tests if t["visibility"] == "visible"}
+    assert set(shown) == {"q3", "q7", "q11"}
+    assert "`fit_complete_pooled` is not written yet" in shown["q3"]["output"]
+    assert {t["visibility"] for t in tests if t not in shown.values()} == {"after_published"}
+    assert "when grades are published" in report["results"]["output"]
+    assert "bubblewrap" not in report["results"]["output"]
     tree = tmp_path / "autograder"
     assert {p.name for p in tree.iterdir()} >= {"source", "submission", "results",
                                                 "submission_metadata.json"}

@@ -1,8 +1,7 @@
 """The runner's trusted half: results.json, capping, and what reaches a spreadsheet."""
 
 from autograder.questions import REGISTRY as registry
-from poolside.grading.runner import gradescope_results
-from poolside.grading.sandbox import Sandbox
+from poolside.grading.runner import gradescope_results, question_scores
 from poolside import gradescope
 from poolside.grade import write_table
 
@@ -14,14 +13,40 @@ def _results(passed: bool):
              "message": "" if passed else "look at the likelihood"} for c in CASES]
 
 
-def test_results_follow_gradescope_and_show_feedback_once_published():
-    results = _results(False)
-    out = gradescope_results(results, registry.score(results), ["unsandboxed"], Sandbox("none"),
-                             registry.questions)
+def _results_with(passed_cases: set[str]):
+    from autograder.questions import CASES
+
+    return [{"question": c.question, "name": c.name, "points": c.points, "public": c.public,
+             "passed": c.name in passed_cases,
+             "message": "" if c.name in passed_cases else "look at the likelihood"}
+            for c in CASES]
+
+
+def test_what_the_public_checks_judged_is_shown_at_once_and_the_rest_once_published():
+    from autograder.questions import CASES
+
+    model = "the complete pooled model has the priors and likelihood asked for"
+    results = _results_with({model})
+    out = gradescope_results(results, registry.score(results), registry.questions,
+                             ["1 cell(s) raised an error"], {"q5c": 1.0})
     assert gradescope.validate_results(out) == []
-    assert {t["visibility"] for t in out["tests"]} == {"after_published"}
-    assert "look at the likelihood" in out["tests"][0]["output"]
-    assert "unsandboxed" in out["output"]
+    shown = [t for t in out["tests"] if t["visibility"] == "visible"]
+    assert {t["extra_data"]["question"] for t in shown} == {"q3", "q7", "q11"}
+    assert {t["visibility"] for t in out["tests"]} == {"visible", "after_published"}
+    q3 = [t for t in out["tests"] if t["extra_data"]["question"] == "q3"]
+    assert [(t["score"], t["max_score"]) for t in q3] == [(2.0, 2.0), (0.0, 4.0)]
+    assert "look at the likelihood" in q3[1]["output"]
+    assert question_scores(out) == registry.score(results)
+    # A student reads what counts now, what comes later and what is graded by hand, and no
+    # word about how the grader runs.
+    text = out["output"]
+    assert "Shown now (q3, q7, q11): 2 of 6 points" in text
+    assert "The other 45 autograded points" in text and "when grades are published" in text
+    assert "Written answers (q5c; 1 points) are graded by hand" in text
+    assert "1 cell(s) raised an error" in text
+    assert "sandbox" not in text.lower() and "bubblewrap" not in text.lower()
+    assert len([t for t in out["tests"] if not t["visibility"] == "visible"]) == \
+        len({c.question for c in CASES})
 
 
 def test_a_question_never_scores_more_than_its_points():

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from . import master, student_env
-from .grading.assignment import Assignment, load
+from .grading.assignment import WRITTEN, Assignment, load
 from .otter_zip import tune_entry_point
 
 __all__ = ["main", "stage", "ENGINE"]
@@ -82,7 +82,8 @@ def stage(assignment: Assignment, workdir: Path) -> Path:
     _copy(ENGINE / "grading", workdir / "poolside" / "grading")
     (workdir / "poolside.toml").write_text(assignment.shipped(), encoding="utf-8")
     (workdir / "points.json").write_text(json.dumps(assignment.load_registry().questions))
-    shipped += ["poolside", "poolside.toml", "points.json"]
+    (workdir / WRITTEN).write_text(json.dumps(assignment.written()))
+    shipped += ["poolside", "poolside.toml", "points.json", WRITTEN]
     nb = json.loads(assignment.master.read_text(encoding="utf-8"))
     target = workdir / assignment.notebook
     target.write_text(json.dumps(_otter_config(nb, assignment, shipped), indent=1,

@@ -138,7 +138,7 @@ def _outcome(proc: subprocess.Popen, tmp: Path, timeout: float) -> dict:
         return {"status": "timeout" if summary["timed_out"] else "graded",
                 "reason": "; ".join(summary["notes"]), "sandbox": summary["sandbox"],
                 "gradescope": gradescope,
-                "scores": {t["name"]: t["score"] for t in gradescope["tests"]}}
+                "scores": summary["scores"]}
     return {"status": "error", "reason": _why_it_failed(stderr, proc.returncode),
             "stderr": stderr}
 

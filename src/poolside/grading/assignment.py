@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -119,6 +120,21 @@ class Assignment:
                 "(poolside.grading.registry.Registry)")
         return registry
 
+    def written(self) -> dict[str, float]:
+        """Questions graded by hand (Otter's ``manual: true``) and their points: read from the
+        master notebook, or in the zip (which has no master) from the build's ``written.json``."""
+        stored = self.root / WRITTEN
+        if self.master is None or not self.master.is_file():
+            return json.loads(stored.read_text(encoding="utf-8")) if stored.is_file() else {}
+        written = {}
+        for cell in json.loads(self.master.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"]) if cell["cell_type"] == "raw" else ""
+            if source.lstrip().startswith("# BEGIN QUESTION"):
+                fields = dict(re.findall(r"^(\w+):\s*(.+?)\s*$", source, re.MULTILINE))
+                if fields.get("manual", "").lower() == "true":
+                    written[fields["name"]] = float(fields.get("points", 0))
+        return written
+
     def hook(self, name: str):
         """The function a ``[hooks]`` entry names, or None when the assignment has none."""
         target = self.hooks.get(name)
@@ -171,8 +187,10 @@ def _paths(root: Path, values, key: str) -> tuple[Path, ...]:
     return tuple(_path(root, v, key) for v in values)
 
 
+#: Where the build stores the written questions in the zip (see Assignment.written).
+WRITTEN = "written.json"
 #: Names the build gives files of its own in the zip.
-_RESERVED = {"poolside", CONFIG, "points.json"}
+_RESERVED = {"poolside", CONFIG, "points.json", WRITTEN}
 
 
 def _tops(root: Path, grading) -> set[str]:

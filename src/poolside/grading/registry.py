@@ -29,6 +29,8 @@ class Case:
     ``plan(grading)`` returns the probe entries the case needs (entries with the same ``id``
     are run once); ``verdict(grading, reports)`` judges the reports, keyed by probe id, and
     raises :class:`~poolside.grading.feedback.GradingError` with a message for the student.
+    ``public`` says that a public check gives the student this same verdict before they
+    submit: its result is shown at once on Gradescope, the others once grades are published.
     """
 
     question: str
@@ -36,6 +38,7 @@ class Case:
     points: float
     plan: Callable[[Context], list[dict]]
     verdict: Callable[[Context, dict], None]
+    public: bool = False
 
 
 class Registry:
@@ -112,7 +115,7 @@ class Registry:
             if not passed and why_missing is not None:
                 message = " ".join([message, *_reasons(c, grading, reports, why_missing)])
             result = {"question": c.question, "name": c.name, "points": c.points,
-                      "passed": passed, "message": message}
+                      "passed": passed, "message": message, "public": c.public}
             if error is not None:
                 result["error"] = error
             results.append(result)

@@ -155,8 +155,8 @@ def _shortened(out: dict) -> dict:
     return out
 
 
-def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int,
-           sandbox: Sandbox) -> list[str]:
+def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int) -> list[str]:
+    """What happened to the notebook's run, in words a student can act on."""
     notes = []
     states = execution.get("cells") if isinstance(execution.get("cells"), dict) else {}
     hung = sum(1 for v in states.values() if v == "timeout")
@@ -177,30 +177,78 @@ def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int,
                      "not run count as failed")
     elif not execution.get("completed"):
         notes.append("the notebook's run did not finish normally")
-    if execution.get("changed"):
-        notes.append(f"{len(execution['changed'])} check report(s) were changed after their "
-                     "check ran and were not used")
-    if sandbox.kind == "none":
-        notes.append("unsandboxed")
     return notes
 
 
-def gradescope_results(results: list[dict], scores: dict, notes: list[str],
-                       sandbox: Sandbox, questions: dict[str, float]) -> dict:
-    """Gradescope's ``results.json``: one test per question, feedback shown once published."""
+#: How a question's part that the notebook's public checks also judge is named on Gradescope.
+PUBLIC_PART = "{question}, as grader.check showed it"
+
+
+def gradescope_results(results: list[dict], scores: dict, questions: dict[str, float],
+                       about_run: list[str], written: dict[str, float] | None = None) -> dict:
+    """Gradescope's ``results.json``.
+
+    Per question, the cases the notebook's public checks also judge (``public``) are one test
+    shown at once: the student has seen those verdicts already. The rest is one test shown
+    once grades are published. Each test names its question in ``extra_data``; a question's
+    score is capped as :meth:`Registry.score` caps it, its public part first.
+    """
     tests = []
     for question, possible in questions.items():
         cases = [r for r in results if r["question"] == question]
-        lines = [f"{'passed' if r['passed'] else 'failed'}: {r['name']} "
-                 f"({r['points']:g} pt)" + ("" if r["passed"] else f"\n    {r['message']}")
-                 for r in cases]
-        score = scores[question]
-        tests.append({"name": question, "score": score, "max_score": possible,
-                      "status": "passed" if score >= possible else "failed",
-                      "visibility": "after_published", "output": "\n".join(lines)})
-    summary = "Graded " + sandbox.label + "." + (" " + "; ".join(notes) + "." if notes else "")
-    return {"score": float(sum(scores.values())), "tests": tests, "output": summary,
+        public_max = min(possible, sum(r["points"] for r in cases if r.get("public")))
+        public = min(scores[question], public_max,
+                     sum(r["points"] for r in cases if r.get("public") and r["passed"]))
+        for shown, part, score, most in (
+                (True, [r for r in cases if r.get("public")], public, public_max),
+                (False, [r for r in cases if not r.get("public")], scores[question] - public,
+                 possible - public_max)):
+            if not part:
+                continue
+            lines = [f"{'passed' if r['passed'] else 'failed'}: {r['name']} "
+                     f"({r['points']:g} pt)" + ("" if r["passed"] else f"\n    {r['message']}")
+                     for r in part]
+            tests.append({"name": PUBLIC_PART.format(question=question) if shown else question,
+                          "score": score, "max_score": most,
+                          "status": "passed" if score >= most else "failed",
+                          "visibility": "visible" if shown else "after_published",
+                          "output": "\n".join(lines), "extra_data": {"question": question}})
+    return {"score": float(sum(scores.values())), "tests": tests,
+            "output": overview(tests, about_run, written or {}),
             "visibility": "visible", "stdout_visibility": "hidden"}
+
+
+def question_scores(output: dict) -> dict[str, float]:
+    """Points per question from :func:`gradescope_results`' output (its tests summed)."""
+    scores: dict[str, float] = {}
+    for test in output["tests"]:
+        question = (test.get("extra_data") or {}).get("question", test["name"])
+        scores[question] = scores.get(question, 0.0) + float(test["score"])
+    return scores
+
+
+def overview(tests: list[dict], about_run: list[str], written: dict[str, float]) -> str:
+    """The message a student reads first on Gradescope: what counts now, what comes later."""
+    shown = [t for t in tests if t["visibility"] == "visible"]
+    later = [t for t in tests if t["visibility"] != "visible"]
+    lines = ["Your notebook was run from top to bottom, as Restart & Run All would, and then "
+             "checked."]
+    if shown:
+        got = sum(t["score"] for t in shown)
+        most = sum(t["max_score"] for t in shown)
+        names = ", ".join(t["extra_data"]["question"] for t in shown)
+        lines.append(f"Shown now ({names}): {got:g} of {most:g} points from checks that "
+                     "grader.check also runs in your notebook, with the same verdicts.")
+    if later:
+        most = sum(t["max_score"] for t in later)
+        lines.append(f"The other {most:g} autograded points, and what each check found, appear "
+                     "here when grades are published.")
+    if written:
+        lines.append(f"Written answers ({', '.join(written)}; {sum(written.values()):g} "
+                     "points) are graded by hand, not here.")
+    if about_run:
+        lines.append("About your notebook's run: " + "; ".join(about_run) + ".")
+    return "\n\n".join(lines)
 
 
 def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignment, *,
@@ -240,19 +288,30 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
     results = registry.judge(grading, reports,
                              why_missing=lambda name: cells.why_missing(name, failed))
     scores = registry.score(results)
-    notes = _notes(execution, errors, run, cell_timeout, sandbox) + box.notes
-    notes += [line for line in [cells.summary(failed)] if line]
+    about_run = _notes(execution, errors, run, cell_timeout)
+    about_run += [line for line in [cells.summary(failed)] if line]
     if any("No space left on device" in str(r.get("message")) for r in results):
-        notes.append("the notebook filled the space it may write to (its /tmp or /dev/shm, or "
-                     "its disk quota): checks that needed space failed")
-    notes += [f"the check '{r['name']}' failed with an error ({r['error']}): a grader problem "
-              "if the notebook's answer looks right" for r in results if r.get("error")]
-    output = gradescope_results(results, scores, notes, sandbox, registry.questions)
+        about_run.append("the notebook filled the space it may write to (its /tmp or /dev/shm, "
+                         "or its disk quota): checks that needed space failed")
+    # For the instructor only (grades.csv, the runner's output): how it was graded.
+    about_grading = list(box.notes)
+    if execution.get("changed"):
+        about_grading.append(f"{len(execution['changed'])} check report(s) were changed after "
+                             "their check ran and were not used")
+    if sandbox.kind == "none":
+        about_grading.append("unsandboxed")
+    about_grading += [f"the check '{r['name']}' failed with an error ({r['error']}): a grader "
+                      "problem if the notebook's answer looks right"
+                      for r in results if r.get("error")]
+    notes = about_run + about_grading
+    output = gradescope_results(results, scores, registry.questions, about_run,
+                                assignment.written())
     results_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = results_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(output, indent=1), encoding="utf-8")
     tmp.replace(results_path)
     return {"scores": scores, "notes": notes, "sandbox": sandbox.kind,
+            "sandbox_label": sandbox.label,
             "timed_out": run["timed_out"], "seconds": run["seconds"], "results": results}
 
 
@@ -284,9 +343,12 @@ def _gradescope(root: Path, assignment: Assignment) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="poolside-grading-"))
     try:
         # An instructor may shorten the limits (the adversary tests do) without rebuilding.
-        grade(notebooks[0], workdir, results_path, assignment, cache=root / "cache",
-              cell_timeout=int(os.environ.get("POOLSIDE_CELL_TIMEOUT", CELL_TIMEOUT)),
-              timeout=float(os.environ.get("POOLSIDE_TIMEOUT", TIMEOUT)))
+        summary = grade(notebooks[0], workdir, results_path, assignment, cache=root / "cache",
+                        cell_timeout=int(os.environ.get("POOLSIDE_CELL_TIMEOUT", CELL_TIMEOUT)),
+                        timeout=float(os.environ.get("POOLSIDE_TIMEOUT", TIMEOUT)))
+        # Gradescope shows this output to instructors only (stdout_visibility: hidden).
+        print(f"Graded {summary['sandbox_label']}; scores {summary['scores']}; notes: "
+              + ("; ".join(summary["notes"]) or "none"))
     finally:
         remove_tree(workdir)
     return 0
