@@ -19,18 +19,20 @@ import pandas as pd
 from poolside.grading import fit_check, model_check, plot_check
 from poolside.grading.feedback import GradingError
 from poolside.grading.registry import Case, Registry
-from poolside.grading.sandboxed import describe
 from poolside.grading.sandboxed.probes import CALL_SECONDS
 
-from . import pooling_check, predict_check
+from . import predict_check
 from .context import Grading, references
 
-try:  # the notebook imports activity.py as a top-level module, and so does grading
+try:  # the notebook imports its helpers as top-level modules, and so does grading
+    import pooling_check
+    import public_checks
     from activity import NEW_ARTIST
-    from public_checks import WHAT, WORDING
 except ImportError:  # imported from the repository without the assignment activated
+    from assignment import pooling_check, public_checks
     from assignment.activity import NEW_ARTIST
-    from assignment.public_checks import WHAT, WORDING
+
+WHAT, WORDING = public_checks.WHAT, public_checks.WORDING
 
 from solutions.models import candidates
 
@@ -70,22 +72,11 @@ def _report(reports: dict, probe_id: str, what: str) -> dict:
 
 
 def _table(reports: dict, probe_id: str, what: str, article: str) -> pd.DataFrame:
-    report = _report(reports, probe_id, what)
-    value = report.get("value") or {}
-    if report.get("is_none"):
-        raise GradingError(f"`{what}` returned None: finish the function and return "
-                           f"{article}.")
-    if not value.get("type_ok"):
-        raise GradingError(f"`{what}` should return a pandas DataFrame, not "
-                           f"`{str(value.get('type'))[:80]}`.")
-    try:
-        return describe.to_frame(value)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise GradingError(f"The DataFrame `{what}` returned could not be read.") from None
+    return public_checks.table_of(_report(reports, probe_id, what), what, article)
 
 
 def _axes(reports: dict, probe_id: str, what: str) -> plot_check.Shown:
-    return plot_check.read(_report(reports, probe_id, what), what)
+    return public_checks.axes_of(_report(reports, probe_id, what), what)
 
 
 def _call(probe_id: str, function: str, *args, returns: str, **kwargs) -> dict:
@@ -157,144 +148,19 @@ def fit_case(kind: str, points: float) -> Case:
 
 # ---------------------------------------------------------------- plots
 
-#: Largest gap between a density curve's and the data's cumulative shares: kernel estimates of
-#: the songs or the artist means (scipy with Scott's or Silverman's bandwidth, ArviZ's
-#: plot_dist) are within 0.04-0.06; twice Scott's smoothing reaches 0.11; a hump over 0-100
-#: drawn without the data 0.11-0.28.
-CURVE_GAP = 0.09
-
-def _check_distribution_plot(ax, values, what, unit):
-    bins = plot_check.histogram_bins(ax)
-    curves = plot_check.lines_with_points(ax)
-    if len(bins) >= 5:
-        left = np.array([b[0] for b in bins])
-        heights = np.array([b[2] for b in bins])
-        own = np.array([b[1] - b[0] for b in bins])
-        pitch = np.diff(left)
-        pitch = pitch[pitch > 1e-9]
-        typical = float(np.median(pitch)) if pitch.size else float(own[0])
-        counted = np.isclose(heights.sum(), len(values))
-        # A density's area is 1. Outlines and bars as wide as their bins give it directly.
-        # Bars narrower than their bins (rwidth < 1) stand one bin width apart, or a whole
-        # number of widths where bins are empty: try the nearest pitch over k = 1..8.
-        areas = [float((heights * own).sum())]
-        if pitch.size:
-            areas += [float(heights.sum() * pitch.min() / k) for k in range(1, 9)
-                      if pitch.min() / k >= own.max() * (1 - 1e-6)]
-        density = any(np.isclose(area, 1.0, rtol=0.02) for area in areas)
-        if not (counted or density):
-            raise GradingError(f"`{what}`: the histogram should count all {len(values)} "
-                               f"{unit} (or show their density).")
-        if left.min() > values.min() + typical / 2 or left.max() + typical < values.max() - 1e-6:
-            raise GradingError(f"`{what}`: the histogram does not cover the whole range "
-                               "of the data.")
-        # What the bars show, not only how many there are: each bin holds the data that fall
-        # in it (a histogram of other numbers, or extra bars, does not).
-        width = typical if pitch.size and own.max() < typical * (1 - 1e-6) else None
-        if plot_check.histogram_gap(bins, values, width, density and not counted) > 0.01:
-            raise GradingError(f"`{what}`: the bars do not hold the {unit} that fall in each "
-                               f"bin: check which values the histogram is drawn from.")
-    elif curves:
-        # A density rises and falls; a curve that only ever rises is a cumulative
-        # distribution (an ECDF), which shows the same data but not what was asked for.
-        if all(np.all(np.diff(c.xy[:, 1]) >= -1e-12) for c in curves):
-            raise GradingError(f"`{what}`: this curve only rises, as a cumulative distribution "
-                               "does; draw a histogram or a density of the data.")
-        xs = np.concatenate([c.xy[:, 0] for c in curves])
-        if xs.min() > values.min() + 5 or xs.max() < values.max() - 5:
-            raise GradingError(f"`{what}`: the density curve does not span the data.")
-        # Without bars, a curve must be a density of these data (a kernel estimate is within
-        # about 0.06 of them; a hump drawn without them is not). Over bars, which are judged
-        # by what they hold, a curve (a fitted normal, a rug) is the student's own extra.
-        if min(plot_check.curve_gap(c, values) for c in curves) > CURVE_GAP:
-            raise GradingError(f"`{what}`: the curve's shape is not the density of the "
-                               f"{unit}: check which values it is computed from (and its "
-                               "smoothing).")
-    else:
-        raise GradingError(f"`{what}`: draw a histogram or a density curve of the data.")
-
-
 def _q2(g: Grading, reports: dict) -> None:
-    ax = _axes(reports, "plot_popularity", "plot_popularity")
-    _check_distribution_plot(ax, g.spotify["popularity"].to_numpy(), "plot_popularity", "songs")
-    plot_check.require_label(ax, ["popularity"], "plot_popularity", axis="x")
+    public_checks.check_popularity_plot(_axes(reports, "plot_popularity", "plot_popularity"),
+                                        g.spotify)
 
 
 def _q6(g: Grading, reports: dict) -> None:
     what = "plot_popularity_by_artist"
-    ax = _axes(reports, what, what)
-    if plot_check.named_categories(ax, g.artists) < 40:
-        raise GradingError(f"`{what}`: label each artist's distribution with the artist's name "
-                           "(tick labels on the category axis).")
-    # A distribution reaches from an artist's lowest song to its highest (whiskers, fliers,
-    # violins, points); a bar of the mean stops at the mean.
-    spans = plot_check.spans_at(ax, g.artists)
-    songs = g.spotify.groupby("artist", observed=True)["popularity"].agg(["min", "max"])
-    varied = [a for a in g.artists if songs.loc[a, "max"] > songs.loc[a, "min"]]
-    # ... and no further than a violin's smoothing reaches past the songs (seaborn cuts two
-    # bandwidths beyond them): one line across the whole scale per artist shows no song.
-    counts = g.spotify.groupby("artist", observed=True)["popularity"].agg(["std", "count"])
-    reach = 2.5 * counts["std"].fillna(0) * counts["count"] ** -0.2 + 1.0
-    shown = sum(a in spans and spans[a][0] <= songs.loc[a, "min"] + 0.5
-                and spans[a][1] >= songs.loc[a, "max"] - 0.5
-                and spans[a][0] >= songs.loc[a, "min"] - reach[a]
-                and spans[a][1] <= songs.loc[a, "max"] + reach[a] for a in varied)
-    if shown < 0.9 * len(varied):
-        raise GradingError(f"`{what}`: show the whole distribution of each artist's songs, "
-                           "from the least to the most popular song, not one summary number "
-                           f"per artist ({shown} of {len(varied)} artists with more than one "
-                           "distinct song value are shown in full).")
-    plot_check.require_label(ax, ["popularity"], what)
+    public_checks.check_by_artist_plot(_axes(reports, what, what), g.spotify, g.artists)
 
 
 def _q10(g: Grading, reports: dict) -> None:
-    ax = _axes(reports, "plot_artist_means", "plot_artist_means")
-    _check_distribution_plot(ax, g.artist_means["popularity"].to_numpy(), "plot_artist_means",
-                             "artists")
-    plot_check.require_label(ax, ["popularity", "mean"], "plot_artist_means", axis="x")
-
-
-#: Vertical segments one artist's slot may hold (an 80% interval, perhaps a 50% one and a
-#: cap): a grid of segments that holds every interval somewhere is not a plot of them.
-SEGMENTS_PER_ARTIST = 3
-
-
-def _check_intervals_plot(g: Grading, ax, predictions: pd.DataFrame, what: str) -> None:
-    segments = plot_check.interval_segments(ax)
-    names = list(predictions.columns)
-    axis, where = plot_check.category_positions(ax, names)
-    if axis == 0 and len(where) == len(names):
-        # Each artist's segments are the ones at its tick; an interval elsewhere is not its.
-        slots = {a: [s for s in segments if abs(s[0] - where[a]) < 0.5] for a in names}
-        crowded = [a for a, found in slots.items() if len(found) > SEGMENTS_PER_ARTIST]
-        if crowded or len(segments) > SEGMENTS_PER_ARTIST * len(names):
-            raise GradingError(f"`{what}`: draw one vertical segment per artist, its central "
-                               f"80% predictive interval ({len(segments)} vertical segments "
-                               "found).")
-    else:
-        slots = {a: segments for a in names}
-    # Quantile definitions differ by a fraction of a draw's spacing: 0.5 popularity points.
-    found = sum(
-        any(abs(predictions[a].quantile(0.1) - s[1]) < 0.5
-            and abs(predictions[a].quantile(0.9) - s[2]) < 0.5 for s in slots[a])
-        for a in names
-    )
-    if found < len(names):
-        raise GradingError(f"`{what}`: draw each artist's central 80% predictive interval as "
-                           f"a vertical segment at its name ({found} of {len(names)} found).")
-    observed = np.sort(g.artist_means["popularity"].to_numpy())
-    markers = plot_check.marker_values(ax)
-    if not any(len(m) == len(observed) and np.allclose(np.sort(m[:, 1]), observed, atol=1e-6)
-               for m in markers):
-        if any(len(m) == len(observed) for m in markers):
-            raise GradingError(f"`{what}`: there is a point per artist, but the points are not "
-                               "at the artists' observed mean popularity: check which values "
-                               "they show.")
-        raise GradingError(f"`{what}`: mark each artist's observed mean popularity with a "
-                           "point (a marker, no connecting line).")
-    if plot_check.named_categories(ax, g.artists) < 40:
-        raise GradingError(f"`{what}`: label the artists on the axis.")
-    plot_check.require_label(ax, ["popularity"], what, axis="y")
+    what = "plot_artist_means"
+    public_checks.check_artist_means_plot(_axes(reports, what, what), g.artist_means)
 
 
 def _q5_intervals_plan(g: Grading) -> list[dict]:
@@ -305,7 +171,8 @@ def _q5_intervals_plan(g: Grading) -> list[dict]:
 
 def _q5_intervals(g: Grading, reports: dict) -> None:
     what = "plot_predictive_intervals"
-    _check_intervals_plot(g, _axes(reports, what, what), g.made("q5-intervals"), what)
+    public_checks.check_intervals_plot(_axes(reports, what, what), g.made("q5-intervals"),
+                                       g.artist_means, what)
 
 
 AREAS_NAMES = [NEW_ARTIST, "Beyoncé"]
@@ -318,37 +185,7 @@ def _q5_areas_plan(g: Grading) -> list[dict]:
 
 def _q5_areas(g: Grading, reports: dict) -> None:
     what = "plot_predictive_areas"
-    ax = _axes(reports, what, what)
-    predictions = g.made("q5-areas")
-    spans = plot_check.filled_spans(ax)
-    if len(spans) < len(AREAS_NAMES):
-        raise GradingError(f"`{what}`: shade the central 80% of each predictive density (e.g. "
-                           "with `fill_between`).")
-    if len(spans) > 2 * len(AREAS_NAMES):
-        # Strips on a grid hold every interval somewhere and show none of them.
-        raise GradingError(f"`{what}`: shade one area per artist, its central 80% "
-                           f"({len(spans)} shaded areas found).")
-    # The KDE grid puts the shaded edge within a grid step of the quantile.
-    tolerance = 1.5
-    for name in AREAS_NAMES:
-        lo, hi = predictions[name].quantile([0.1, 0.9])
-        if not any(abs(a - lo) < tolerance and abs(b - hi) < tolerance for a, b in spans):
-            raise GradingError(f"`{what}`: the shaded area for {name} does not run from the 10% "
-                               "to the 90% quantile of its predictions: check which probability "
-                               "the shading covers.")
-    curves = plot_check.lines_with_points(ax)
-    if len(curves) < len(AREAS_NAMES):
-        raise GradingError(f"`{what}`: draw one density curve per artist.")
-    # Each artist's curve is a density of its predictions (one curve may be drawn twice, as
-    # an outline and a fill's top edge, but not a curve of nothing in particular).
-    for name in AREAS_NAMES:
-        if not any(plot_check.curve_gap(c, predictions[name].to_numpy()) <= CURVE_GAP
-                   for c in curves):
-            raise GradingError(f"`{what}`: no curve is the density of {name}'s predictions: "
-                               "check which values each curve is computed from.")
-    if plot_check.named_categories(ax, AREAS_NAMES) < len(AREAS_NAMES):
-        raise GradingError(f"`{what}`: name each artist (tick labels or legend).")
-    plot_check.require_label(ax, ["popularity"], what, axis="x")
+    public_checks.check_areas_plot(_axes(reports, what, what), g.made("q5-areas"))
 
 
 #: How far the complete pooled stand-in is moved from the real fit's mu (either way): a line
@@ -369,21 +206,9 @@ def _q14_plan(g: Grading) -> list[dict]:
 
 def _q14(g: Grading, reports: dict) -> None:
     what = "plot_hierarchical_intervals"
-    ax = _axes(reports, what, what)
-    _check_intervals_plot(g, ax, g.made("q14-hierarchical"), what)
-    level = float(np.median(g.made("q14-complete").to_numpy()))
-    levels = plot_check.dashed_horizontal_levels(ax)
-    if len(levels) > 3:
-        # Dashed lines every few hundredths hold every level somewhere and mark none.
-        raise GradingError(f"`{what}`: draw one dashed horizontal line, at the complete pooled "
-                           f"model's posterior predictive median ({len(levels)} found).")
-    if not any(abs(y - level) < 0.05 for y in levels):
-        if levels:
-            raise GradingError(f"`{what}`: the dashed line is not at the complete pooled "
-                               "model's posterior predictive median: check which predictions "
-                               "and which summary it marks.")
-        raise GradingError(f"`{what}`: add a dashed horizontal line at the complete pooled "
-                           "model's posterior predictive median.")
+    public_checks.check_hierarchical_plot(_axes(reports, what, what),
+                                          g.made("q14-hierarchical"), g.made("q14-complete"),
+                                          g.artist_means)
 
 
 # ---------------------------------------------------------------- predictions
@@ -477,11 +302,6 @@ def _q9_unseen(g: Grading, reports: dict) -> None:
                        "model has no parameter for; it should raise an error instead.")
 
 
-#: One tolerance for every column of the shrinkage table: a table rounded to two decimals
-#: (off by at most 0.005) is right; a mean in place of a median is off by far more.
-Q15B_ATOL = 0.01
-
-
 def _q15b_plan(g: Grading) -> list[dict]:
     arg, _ = g.predictions("q15b", "hierarchical", g.artists)
     return [_call("q15b", "shrinkage_table", g.frame("artist_means"), arg,
@@ -489,35 +309,9 @@ def _q15b_plan(g: Grading) -> list[dict]:
 
 
 def _q15b(g: Grading, reports: dict) -> None:
-    names = ["Sean Kingston", "Frank Ocean"]
     table = _table(reports, "q15b", "shrinkage_table", "the table")
-    predictions = g.made("q15b")
-    columns = {"count", "observed", "predicted", "shrinkage"}
-    if not columns <= set(table.columns) or [str(i) for i in table.index] != names:
-        raise GradingError("`shrinkage_table` should have one row per requested artist "
-                           "(indexed by artist) and the columns count, observed, predicted "
-                           "and shrinkage.")
-    means = g.artist_means.set_index("artist")
-    try:
-        numbers = table[sorted(columns)].astype(float)
-    except (TypeError, ValueError):
-        raise GradingError("`shrinkage_table`: every column should hold numbers.") from None
-    expected = {name: {"count": means.loc[name, "count"],
-                       "observed": means.loc[name, "popularity"],
-                       "predicted": predictions[name].median()} for name in names}
-    meaning = {"count": "the artist's number of songs",
-               "observed": "the artist's mean popularity",
-               "predicted": "the median of the artist's predictions"}
-    for name in names:
-        row = numbers.loc[name]
-        for column, what in meaning.items():
-            if not np.isclose(row[column], expected[name][column], rtol=0, atol=Q15B_ATOL):
-                raise GradingError(f"`shrinkage_table`: '{column}' for {name} is not {what} "
-                                   f"(numbers rounded to two decimals are fine).")
-        if not np.isclose(row["shrinkage"], row["observed"] - row["predicted"], rtol=0,
-                          atol=Q15B_ATOL):
-            raise GradingError("`shrinkage_table`: 'shrinkage' should be observed minus "
-                               "predicted (numbers rounded to two decimals are fine).")
+    public_checks.check_shrinkage_table(table, g.artist_means, g.made("q15b"),
+                                        ["Sean Kingston", "Frank Ocean"])
 
 
 # The reference posterior, then one with sigma_mu halved: a function that reads the student's
@@ -589,22 +383,25 @@ def _q17(g: Grading, reports: dict) -> None:
 
 # ---------------------------------------------------------------- the registry
 
+# ``public=True``: the notebook's public checks judge this with the same verdict (see
+# public_checks.py), so Gradescope shows its result at once.
+
 CASES: tuple[Case, ...] = (
     Case("q2", "the popularity plot counts every song and labels the axis", 2,
          lambda g: [_call("plot_popularity", "plot_popularity", g.frame("spotify"),
-                          returns="axes")], _q2),
+                          returns="axes")], _q2, public=True),
     model_case("complete_pooled", 2),
     fit_case("complete_pooled", 4),
     prediction_case("q5", "complete pooled predictions are centred and spread as the model "
                     "says", 2, "predict_complete_pooled", "complete_pooled",
                     [NEW_ARTIST, "Beyoncé", "Mia X"]),
     Case("q5", "the areas plot shades each artist's central 80%", 2, _q5_areas_plan,
-         _q5_areas),
+         _q5_areas, public=True),
     Case("q5", "the intervals plot shows every artist's interval and observed mean", 2,
-         _q5_intervals_plan, _q5_intervals),
+         _q5_intervals_plan, _q5_intervals, public=True),
     Case("q6", "the by-artist plot shows every artist's whole distribution", 2,
          lambda g: [_call("plot_popularity_by_artist", "plot_popularity_by_artist",
-                          g.frame("spotify"), returns="axes")], _q6),
+                          g.frame("spotify"), returns="axes")], _q6, public=True),
     model_case("no_pooled", 2),
     fit_case("no_pooled", 4),
     Case("q9", "the no pooled predictions refuse an unseen artist with a clear error", 2,
@@ -613,7 +410,7 @@ CASES: tuple[Case, ...] = (
                     "predict_no_pooled", "no_pooled", ["Mia X", "Beyoncé", "Sean Kingston"]),
     Case("q10", "the artist means plot counts every artist", 2,
          lambda g: [_call("plot_artist_means", "plot_artist_means", g.frame("artist_means"),
-                          returns="axes")], _q10),
+                          returns="axes")], _q10, public=True),
     model_case("hierarchical", 2),
     fit_case("hierarchical", 4),
     choice_case("q12", "q12 is answered correctly", 1, ("complete pooled", "no pooled",
@@ -623,13 +420,14 @@ CASES: tuple[Case, ...] = (
                     "predict_hierarchical", "hierarchical", [NEW_ARTIST, "Beyoncé", "Mia X"],
                     extra=_new_artist_wider),
     Case("q14", "the hierarchical plot adds the complete pooled median, dashed", 2, _q14_plan,
-         _q14),
+         _q14, public=True),
     choice_case("q15a", "q15a is answered correctly", 1, ("typical", "extreme"), "extreme",
                 "Compare the plot's intervals with the observed means at both ends of the "
                 "axis."),
     Case("q15b", "the shrinkage table reports counts, means and shrinkage", 3, _q15b_plan,
-         _q15b),
-    Case("q15d", "pooling weights match the posterior given", 3, _q15d_plan, _q15d),
+         _q15b, public=True),
+    Case("q15d", "pooling weights match the posterior given", 3, _q15d_plan, _q15d,
+         public=True),
     Case("q17", "the q17 answers are right", 2, _choices("q17", Q17), _q17),
 )
 

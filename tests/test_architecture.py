@@ -10,9 +10,10 @@ from tests import project as paths
 
 SRC = paths.ROOT / "src"
 #: Top-level names of the project: the package, and the example assignment's parts
-#: (``activity`` and ``public_checks`` are assignment/'s modules as the notebook imports them,
-#: next to it).
-PROJECT = ("poolside", "autograder", "solutions", "assignment", "activity", "public_checks")
+#: (``activity``, ``public_checks`` and ``pooling_check`` are assignment/'s modules as the
+#: notebook imports them, next to it).
+PROJECT = ("poolside", "autograder", "solutions", "assignment", "activity", "public_checks",
+           "pooling_check")
 #: Which project modules each part may import, as dotted prefixes.
 ALLOWED = {
     # the package: the engine knows no tool and no assignment; the tool knows no assignment
@@ -20,9 +21,9 @@ ALLOWED = {
     "src/poolside": {"poolside"},
     # the example assignment: what students get uses only the engine (shipped to them for the
     # public checks), its grading code the engine too, never the tool
-    "assignment": {"poolside.grading"},
+    "assignment": {"poolside.grading", "assignment", "pooling_check"},
     "autograder": {"poolside.grading", "autograder", "solutions", "assignment", "activity",
-                   "public_checks"},
+                   "public_checks", "pooling_check"},
     "solutions": {"poolside", "solutions", "assignment", "activity"},
 }
 

@@ -14,7 +14,7 @@ def report(value) -> dict:
     """What the probe reports for a function that returned ``value``, after the wire."""
     reported = {"outcome": "returned", "is_none": value is None}
     if value is not None:
-        reported["value"] = probes._describe(value, "axes")
+        reported["value"] = probes.describe_return(value, "axes")
     return wire.roundtrip(reported)
 
 

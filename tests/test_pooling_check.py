@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autograder import pooling_check, predict_check
+from assignment import pooling_check
+from autograder import predict_check
 
 from autograder.questions import REGISTRY as registry
 from poolside.grading.feedback import GradingError

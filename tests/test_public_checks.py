@@ -162,6 +162,41 @@ def test_the_public_model_check_agrees_with_the_hidden_one(name):
     assert public == hidden
 
 
+#: The hidden catalogue's plot and table checks, and the function each judges.
+JUDGED = {"q2_plot_popularity": "plot_popularity", "q5_areas_plot": "plot_predictive_areas",
+          "q5_intervals_plot": "plot_predictive_intervals",
+          "q6_plot_by_artist": "plot_popularity_by_artist",
+          "q10_plot_artist_means": "plot_artist_means",
+          "q14_plot": "plot_hierarchical_intervals", "q15b_table": "shrinkage_table"}
+DRAWN = {name: entry for name, entry in {**cat.MISTAKES, **cat.VARIANTS}.items()
+         if entry[0] in JUDGED}
+
+
+@pytest.mark.parametrize("name", list(DRAWN))
+def test_the_public_plot_and_table_checks_agree_with_the_hidden_ones(name):
+    # Every plot and table in the hidden catalogue, judged in the student's kernel on inputs
+    # the public check makes: a mistake fails both, a variant passes both.
+    from assignment import public_checks
+
+    check, env = DRAWN[name]
+    function = JUDGED[check]
+    try:
+        cat._run(check, env)
+        hidden = None
+    except cat.GradingError as err:
+        hidden = str(err)
+    try:
+        if function == "shrinkage_table":
+            public_checks.table_is_as_described(function, env[function], cat.ARTIST_MEANS)
+        else:
+            public_checks.plot_is_as_described(function, env[function], cat.SPOTIFY,
+                                               cat.ARTIST_MEANS)
+        public = None
+    except AssertionError as err:
+        public = str(err)
+    assert (public is None) == (hidden is None), (public, hidden)
+
+
 def test_every_autograded_question_has_a_public_check_beyond_types():
     # The checks added to teach (bands and properties the activity prints), by question.
     caught = [test for test, _ in MISTAKES.values()] + [t for _, t, _ in WRONG_FITS.values()]
@@ -253,14 +288,25 @@ def test_a_right_hierarchical_model_fitted_for_real_passes(master_run, offset):
 
 
 @pytest.mark.parametrize("name", list(TESTS))
-def test_an_unanswered_exercise_gets_a_message_not_a_traceback(name):
-    # The student's notebook before any work: every stub returns None. A check either fails
-    # with its message or, where the check before it already says what is missing, passes.
+def test_an_unanswered_exercise_gets_a_message_not_a_traceback(master_run, name):
+    # The student's notebook before any work: the data are loaded, every function is the stub
+    # handed out and every answer None. A check either fails with its message or, where the
+    # check before it already says what is missing, passes.
     function = TESTS[name][1]
+
+    def stub(*args, **kwargs):
+        """Not written yet."""
+        ...
+
+    end = master_run["end"]
+    env = {p: (end[p] if p in ("spotify", "artist_means") else
+               stub if callable(end.get(p)) else None)
+           for p in inspect.signature(function).parameters}
     try:
-        call(name, {p: None for p in inspect.signature(function).parameters})
-    except AssertionError:
-        pass
+        call(name, env)
+    except AssertionError as err:
+        if callable(end.get(next(iter(env)))) and "plot" in name:
+            assert "not written yet" in str(err)
 
 
 @pytest.mark.parametrize("name", ["test_complete_pooled_fit_is_a_model_and_a_posterior",

@@ -237,8 +237,8 @@ def overview(tests: list[dict], about_run: list[str], written: dict[str, float])
         got = sum(t["score"] for t in shown)
         most = sum(t["max_score"] for t in shown)
         names = ", ".join(t["extra_data"]["question"] for t in shown)
-        lines.append(f"Shown now ({names}): {got:g} of {most:g} points from checks that "
-                     "grader.check also runs in your notebook, with the same verdicts.")
+        lines.append(f"Shown now ({names}): {got:g} of {most:g} points, from the same checks "
+                     "grader.check runs in your notebook (here on inputs the grader made).")
     if later:
         most = sum(t["max_score"] for t in later)
         lines.append(f"The other {most:g} autograded points, and what each check found, appear "

@@ -59,7 +59,8 @@ def _message(err: BaseException) -> str:
     return text[:300]
 
 
-def _posterior(spec: dict):
+def posterior(spec: dict):
+    """A posterior input (draws by name, artists, per-artist names) as ``pm.sample`` returns one."""
     import arviz as az
 
     return az.from_dict({"posterior": dict(spec["draws"])},
@@ -71,7 +72,7 @@ def _argument(spec, inputs: dict):
     if isinstance(spec, dict) and "input" in spec:
         value = inputs[spec["input"]]
         if value.get("kind") == "posterior":
-            return _posterior(value)
+            return posterior(value)
         if value.get("kind") == "frame":
             return describe.to_frame(value)
         raise ValueError(f"unknown input kind {value.get('kind')!r}")
@@ -90,7 +91,8 @@ def _plain(value):
     return None
 
 
-def _describe(value, returns: str):
+def describe_return(value, returns: str) -> dict:
+    """What a called function returned, as plain data of the kind ``returns`` names."""
     if returns == "value":
         plain = _plain(value)
         if plain is None:
@@ -153,7 +155,7 @@ def _call(entry: dict, env: dict, inputs: dict) -> dict:
     report = {"outcome": "returned", "seconds": time.perf_counter() - started,
               "is_none": value is None}
     if value is not None:
-        report["value"] = _describe(value, entry["returns"])
+        report["value"] = describe_return(value, entry["returns"])
     return report
 
 
