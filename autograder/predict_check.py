@@ -2,7 +2,9 @@
 
 A student's prediction function is called on a stand-in posterior built from the stored
 reference summaries (normal approximations, fixed seed), so its grade does not depend on
-whether their own fit was right, and the expected answer is known.
+whether their own fit was right, and the expected answer is known: each draw's predictive
+centre and sd (:func:`draw_parameters`, the exercises' formulas, never shipped to students),
+judged by the verdicts in ``prediction_check.py``.
 """
 
 from __future__ import annotations
@@ -12,18 +14,13 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from poolside.grading.feedback import GradingError
+try:  # next to the notebook, as the grader imports the assignment's helpers
+    from prediction_check import CHAINS, DRAWS
+except ImportError:  # from the repository
+    from assignment.prediction_check import CHAINS, DRAWS
 
-__all__ = ["stand_in_draws", "stand_in_posterior", "as_posterior", "require_predictions", "check_centre", "expected_predictive",
-           "draw_parameters", "check_follows_draws"]
-
-CHAINS, DRAWS = 2, 2000
-# Predictive draws are close to independent; their median's MCSE is about 1.25 sd / sqrt(n).
-Z = 5.0
-# Predictions are compared with a numpy reference computed from the same stand-in posterior
-# but different random numbers; 3% of the predictive sd covers the difference between
-# median definitions on top of Z standard errors.
-SD_FLOOR = 0.03
+__all__ = ["stand_in_draws", "stand_in_posterior", "as_posterior", "expected_predictive",
+           "draw_parameters", "CHAINS", "DRAWS"]
 
 # The stand-in is not the real posterior: it is built so that every plausible wrong formula
 # moves the predictions measurably. Location parameters spread with sd LOCATION_SD, and scales
@@ -42,13 +39,6 @@ SCALE_LOG_SD = 0.3
 # (On the real posterior the two scales are nearly equal, and with sigma_mu tripled alone the
 # song noise was 5% of the sd, inside the band: a prediction without it passed.)
 SCALE_FACTORS = {"sigma_mu": 2.0, "sigma_y": 1.5}
-# Each prediction, standardised by its own draw's parameters, z = (pred - centre) / sd, is N(0, 1)
-# whatever the draw when the function uses each draw's parameters. So neither z nor |z| may
-# trend with the draw's centre or sd: the slopes of z on the centre and of |z| on the sd are
-# judged against their own standard error (valid here: the residuals are i.i.d.), and a correct
-# function is more than SLOPE_Z of them away with probability about 1e-6. A plug-in of
-# posterior means makes z fall with the centre, or |z| with the sd, by more than 8 of them.
-SLOPE_Z = 5.0
 
 
 def stand_in_posterior(summaries: Mapping[str, Mapping[str, float]], artists: Sequence[str],
@@ -95,38 +85,6 @@ def stand_in_draws(summaries: Mapping[str, Mapping[str, float]], artists: Sequen
     return posterior
 
 
-def require_predictions(predictions, artists: Sequence[str], n_draws: int, what: str) -> pd.DataFrame:
-    if predictions is None:
-        raise GradingError(f"`{what}` returned None: finish the function and return the "
-                           "DataFrame of predictions.")
-    if not isinstance(predictions, pd.DataFrame):
-        raise GradingError(f"`{what}` should return a pandas DataFrame with one column per "
-                           f"artist, not `{type(predictions).__name__}`.")
-    columns = [str(c) for c in predictions.columns]
-    if columns != [str(a) for a in artists]:
-        raise GradingError(f"`{what}` should return one column per requested artist, named "
-                           "after the artist and in the order requested.")
-    if len(predictions) != n_draws:
-        raise GradingError(f"`{what}` should return one predictive draw per posterior draw "
-                           f"({n_draws} rows for this posterior), got {len(predictions)}.")
-    if not np.isfinite(predictions.to_numpy(dtype=float)).all():
-        raise GradingError(f"`{what}` returned missing or infinite predictions.")
-    return predictions
-
-
-def check_centre(values: np.ndarray, expected_median: float, predictive_sd: float,
-                 what: str, label: str) -> None:
-    """The predictive median matches the expected one within Monte Carlo error."""
-    n = values.size
-    band = Z * np.sqrt(2) * 1.2533 * predictive_sd / np.sqrt(n) + SD_FLOOR * predictive_sd
-    if abs(np.median(values) - expected_median) > band:
-        raise GradingError(
-            f"`{what}`: the predictions for {label} are not centred where this model puts "
-            "them. Each draw should use that posterior draw's parameters plus song-to-song "
-            "noise."
-        )
-
-
 def draw_parameters(posterior_draws: Mapping[str, np.ndarray], kind: str, artist_index
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Per draw, the predictive's centre and its sd given that centre's own draw.
@@ -153,48 +111,3 @@ def expected_predictive(posterior_draws: Mapping[str, np.ndarray], kind: str, ar
     return rng.normal(centre, sd)
 
 
-def _slope(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
-    """Least-squares slope of ``y`` on ``x`` and its standard error."""
-    x = x - x.mean()
-    y = y - y.mean()
-    slope = float(np.dot(x, y) / np.dot(x, x))
-    residual = y - slope * x
-    se = float(np.sqrt(np.dot(residual, residual) / (len(y) - 2) / np.dot(x, x)))
-    return slope, se
-
-
-def _trends(y: np.ndarray, x: np.ndarray) -> bool:
-    """Whether ``y`` trends with ``x`` beyond SLOPE_Z standard errors."""
-    slope, se = _slope(y, x)
-    return not np.isfinite(slope) or abs(slope) > SLOPE_Z * se
-
-
-def check_follows_draws(values: np.ndarray, centre: np.ndarray, sd: np.ndarray, what: str,
-                        label: str) -> None:
-    """Each prediction uses its own draw's parameters: standardised by them, predictions are
-    N(0, 1) and trend neither with the draw's centre nor with its sd. A prediction made from
-    posterior means does one or the other."""
-    z = (np.asarray(values, float) - centre) / sd
-    # Standardised by the right parameters, the predictions are exactly N(0, 1), whatever the
-    # posterior: their sd is 1 within Z standard errors (1 / sqrt(2n)). A song noise or an
-    # artist layer left out, or one sd used for both layers, moves it by 15% or more on the
-    # stand-in (see SCALE_FACTORS), which is over ten standard errors.
-    spread = float(np.std(z))
-    if abs(spread - 1.0) > Z / np.sqrt(2 * z.size):
-        raise GradingError(
-            f"`{what}`: the predictions for {label} are "
-            f"{'too spread out' if spread > 1 else 'too narrow'} for this model: check which "
-            "standard deviations each simulated song passes through, draw by draw."
-        )
-    if _trends(z, centre):
-        raise GradingError(
-            f"`{what}`: the predictions for {label} do not move with the posterior draws of "
-            "that artist's mean: prediction i should be simulated from draw i's parameters, "
-            "not from a single summary of the posterior."
-        )
-    if _trends(np.abs(z), sd):
-        raise GradingError(
-            f"`{what}`: the song-to-song noise in the predictions for {label} does not follow "
-            "each posterior draw's standard deviation: look at which sd each simulated song "
-            "uses, draw by draw."
-        )

@@ -26,10 +26,11 @@ from .context import Grading, references
 
 try:  # the notebook imports its helpers as top-level modules, and so does grading
     import pooling_check
+    import prediction_check
     import public_checks
     from activity import NEW_ARTIST
 except ImportError:  # imported from the repository without the assignment activated
-    from assignment import pooling_check, public_checks
+    from assignment import pooling_check, prediction_check, public_checks
     from assignment.activity import NEW_ARTIST
 
 WHAT, WORDING = public_checks.WHAT, public_checks.WORDING
@@ -225,8 +226,8 @@ def _predict_plan(probe_id, function, kind, names):
 
 def _predictions(g: Grading, reports, probe_id, function, names):
     table = _table(reports, probe_id, function, "the DataFrame of predictions")
-    n = predict_check.CHAINS * predict_check.DRAWS
-    predictions = predict_check.require_predictions(table, names, n, function)
+    n = prediction_check.CHAINS * prediction_check.DRAWS
+    predictions = prediction_check.require_predictions(table, names, n, function)
     draws = g.made(probe_id)
     return predictions, draws
 
@@ -234,19 +235,9 @@ def _predictions(g: Grading, reports, probe_id, function, names):
 def _check_against_reference(g: Grading, predictions, draws, kind, function, key):
     position = {a: i for i, a in enumerate(g.artists)}
     for i, name in enumerate(predictions.columns):
-        values = predictions[name].to_numpy(float)
-        expected = predict_check.expected_predictive(draws, kind, position.get(name),
-                                                     g.seed_for(f"{key}-expected-{i}"))
-        predict_check.check_centre(values, float(np.median(expected)), float(expected.std()),
-                                   function, name)
-        spread, want = values.std(), expected.std()
-        if not 0.9 < spread / want < 1.1:
-            raise GradingError(f"`{function}`: the predictions for {name} are "
-                               f"{'too spread out' if spread > want else 'too narrow'} for "
-                               "this model: check which standard deviations each simulated "
-                               "song passes through.")
         centre, sd = predict_check.draw_parameters(draws, kind, position.get(name))
-        predict_check.check_follows_draws(values, centre, sd, function, name)
+        prediction_check.check_predicted(predictions[name].to_numpy(float), centre, sd,
+                                         g.seed_for(f"{key}-expected-{i}"), function, name)
 
 
 def prediction_case(question, name, points, function, kind, names, extra=None) -> Case:

@@ -13,7 +13,7 @@ SRC = paths.ROOT / "src"
 #: (``activity``, ``public_checks`` and ``pooling_check`` are assignment/'s modules as the
 #: notebook imports them, next to it).
 PROJECT = ("poolside", "autograder", "solutions", "assignment", "activity", "public_checks",
-           "pooling_check")
+           "pooling_check", "prediction_check")
 #: Which project modules each part may import, as dotted prefixes.
 ALLOWED = {
     # the package: the engine knows no tool and no assignment; the tool knows no assignment
@@ -21,9 +21,9 @@ ALLOWED = {
     "src/poolside": {"poolside"},
     # the example assignment: what students get uses only the engine (shipped to them for the
     # public checks), its grading code the engine too, never the tool
-    "assignment": {"poolside.grading", "assignment", "pooling_check"},
+    "assignment": {"poolside.grading", "assignment", "pooling_check", "prediction_check"},
     "autograder": {"poolside.grading", "autograder", "solutions", "assignment", "activity",
-                   "public_checks", "pooling_check"},
+                   "public_checks", "pooling_check", "prediction_check"},
     "solutions": {"poolside", "solutions", "assignment", "activity"},
 }
 

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from assignment import prediction_check
 from autograder import predict_check
 from poolside.grading.feedback import GradingError
 
@@ -18,20 +19,20 @@ def test_stand_in_posterior_has_pm_sample_dims(references, artist_means):
 
 def test_require_predictions_names_the_problem():
     good = pd.DataFrame({"a": np.zeros(4), "b": np.zeros(4)})
-    predict_check.require_predictions(good, ["a", "b"], 4, "f")
+    prediction_check.require_predictions(good, ["a", "b"], 4, "f")
     with pytest.raises(GradingError, match="one column per requested artist"):
-        predict_check.require_predictions(good, ["b", "a"], 4, "f")
+        prediction_check.require_predictions(good, ["b", "a"], 4, "f")
     with pytest.raises(GradingError, match="one predictive draw per posterior draw"):
-        predict_check.require_predictions(good, ["a", "b"], 5, "f")
+        prediction_check.require_predictions(good, ["a", "b"], 5, "f")
     with pytest.raises(GradingError, match="returned None"):
-        predict_check.require_predictions(None, ["a"], 4, "f")
+        prediction_check.require_predictions(None, ["a"], 4, "f")
 
 
 def test_check_centre_accepts_noise_and_rejects_a_shift(rng):
     values = rng.normal(50, 15, size=4000)
-    predict_check.check_centre(values, 50.0, 15.0, "f", "x")
+    prediction_check.check_centre(values, 50.0, 15.0, "f", "x")
     with pytest.raises(GradingError, match="not centred"):
-        predict_check.check_centre(values + 5, 50.0, 15.0, "f", "x")
+        prediction_check.check_centre(values + 5, 50.0, 15.0, "f", "x")
 
 
 def test_expected_predictive_for_a_new_artist_is_wider(references, artist_means):
