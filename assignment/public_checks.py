@@ -34,10 +34,12 @@ from poolside.grading.sandboxed import describe, probes, wire
 
 try:  # next to the notebook, as students and the grader import it
     import pooling_check
+    import prediction_check
 except ImportError:  # from the repository
-    from assignment import pooling_check
+    from assignment import pooling_check, prediction_check
 
 __all__ = ["model_is_as_described", "plot_is_as_described", "table_is_as_described",
+           "predictions_are_as_described", "check_new_artist_wider",
            "check_distribution_plot", "check_by_artist_plot", "check_intervals_plot",
            "check_areas_plot", "check_hierarchical_plot", "check_shrinkage_table",
            "axes_of", "table_of", "WHAT", "WORDING"]
@@ -60,6 +62,7 @@ WORDING = model_check.Wording(
                      "song gets."))
 
 EXPECTED = Path(__file__).with_name("public_models.json")
+POSTERIORS = Path(__file__).with_name("public_posteriors.npz")
 
 
 @lru_cache(maxsize=1)
@@ -112,14 +115,14 @@ def table_of(report: dict, what: str, article: str) -> pd.DataFrame:
         raise GradingError(f"The DataFrame `{what}` returned could not be read.") from None
 
 
-def returned(function, args: list, returns: str) -> dict:
+def returned(function, args: list, returns: str, **kwargs) -> dict:
     """Call ``function`` here and describe what it returned exactly as a hidden check's probe
     does (the same plain report, through the same wire), closing the figures it opened."""
     import matplotlib.pyplot as plt
 
     before = set(plt.get_fignums())
     try:
-        value = function(*args)
+        value = function(*args, **kwargs)
         report = {"outcome": "returned", "is_none": value is None}
         if value is not None:
             report["value"] = probes.describe_return(value, returns)
@@ -481,3 +484,42 @@ def table_is_as_described(name: str, function, artist_means) -> None:
                                     draws["sigma_mu"])
     else:
         raise ValueError(f"no public check for {name!r}")
+
+
+# ---------------------------------------------------------------- predictions
+
+def check_new_artist_wider(predictions: pd.DataFrame, new: str, known: str) -> None:
+    """A new artist's predictions are more uncertain than a known artist's."""
+    if predictions[new].std() <= predictions[known].std():
+        raise GradingError("`predict_hierarchical`: a new artist's predictions should be more "
+                           f"uncertain than {known}'s. Draw a new artist's mean from the "
+                           "population of artists first.")
+
+
+@_public
+def predictions_are_as_described(name: str, function, kind: str) -> None:
+    """Raise AssertionError unless the prediction function ``name`` simulates, draw by draw,
+    what its exercise describes, on a posterior stored next to the notebook.
+
+    ``public_posteriors.npz`` holds that posterior (made up: centred on round numbers and the
+    artists' observed means) and, for the artists asked about, each draw's predictive centre
+    and sd under the exercise's model; the hidden check does the same on the grader's own.
+    """
+    with np.load(POSTERIORS) as stored:
+        data = {key: stored[key] for key in stored.files if key.startswith(kind + "/")}
+    asked = [str(a) for a in data[f"{kind}/asked"]]
+    draws = {key.split("/")[1]: value.astype(float) for key, value in data.items()
+             if key.count("/") == 1 and not key.endswith("/asked")}
+    artists = _expected()["no_pooled"]["artists"]
+    idata = probes.posterior({"draws": draws, "artists": artists,
+                              "per_artist": [k for k, v in draws.items() if v.ndim == 3]})
+    table = table_of(returned(function, [idata, asked], "frame", random_seed=SEED), name,
+                     "the DataFrame of predictions")
+    n = prediction_check.CHAINS * prediction_check.DRAWS
+    predictions = prediction_check.require_predictions(table, asked, n, name)
+    if kind == "hierarchical":
+        check_new_artist_wider(predictions, asked[0], asked[1])
+    for i, artist in enumerate(asked):
+        prediction_check.check_predicted(
+            predictions[artist].to_numpy(float), data[f"{kind}/centre/{artist}"].astype(float),
+            data[f"{kind}/sd/{artist}"].astype(float), SEED + i, name, artist)

@@ -20,7 +20,8 @@ def test_gradescope_run_writes_results_that_follow_the_specification(built, tmp_
     # Before grades are published a student sees the parts grader.check showed them, with
     # what to fix, and a message in their words; the rest waits for publication.
     shown = {t["extra_data"]["question"]: t for t in tests if t["visibility"] == "visible"}
-    assert set(shown) == {"q2", "q3", "q5", "q6", "q7", "q10", "q11", "q14", "q15b", "q15d"}
+    assert set(shown) == {"q2", "q3", "q5", "q6", "q7", "q9", "q10", "q11", "q13", "q14", "q15b",
+                          "q15d"}
     assert "`fit_complete_pooled` is not written yet" in shown["q3"]["output"]
     assert {t["visibility"] for t in tests if t not in shown.values()} == {"after_published"}
     assert "when grades are published" in report["results"]["output"]

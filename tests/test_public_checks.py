@@ -197,6 +197,34 @@ def test_the_public_plot_and_table_checks_agree_with_the_hidden_ones(name):
     assert (public is None) == (hidden is None), (public, hidden)
 
 
+PREDICTING = {"q5_predictions": ("predict_complete_pooled", "complete_pooled"),
+              "q9_predictions": ("predict_no_pooled", "no_pooled"),
+              "q13_predictions": ("predict_hierarchical", "hierarchical")}
+PREDICTED = {name: entry for name, entry in {**cat.MISTAKES, **cat.VARIANTS}.items()
+             if entry[0] in PREDICTING}
+
+
+@pytest.mark.parametrize("name", list(PREDICTED))
+def test_the_public_prediction_checks_agree_with_the_hidden_ones(name):
+    # Every prediction function in the hidden catalogue, run on the stored public posterior:
+    # a mistake fails both, a variant passes both.
+    from assignment import public_checks
+
+    check, env = PREDICTED[name]
+    function, kind = PREDICTING[check]
+    try:
+        cat._run(check, env)
+        hidden = None
+    except cat.GradingError as err:
+        hidden = str(err)
+    try:
+        public_checks.predictions_are_as_described(function, env[function], kind)
+        public = None
+    except AssertionError as err:
+        public = str(err)
+    assert (public is None) == (hidden is None), (public, hidden)
+
+
 def test_every_autograded_question_has_a_public_check_beyond_types():
     # The checks added to teach (bands and properties the activity prints), by question.
     caught = [test for test, _ in MISTAKES.values()] + [t for _, t, _ in WRONG_FITS.values()]

@@ -32,19 +32,20 @@ def test_what_the_public_checks_judged_is_shown_at_once_and_the_rest_once_publis
     assert gradescope.validate_results(out) == []
     shown = [t for t in out["tests"] if t["visibility"] == "visible"]
     assert {t["extra_data"]["question"] for t in shown} == {
-        "q2", "q3", "q5", "q6", "q7", "q10", "q11", "q14", "q15b", "q15d"}
+        "q2", "q3", "q5", "q6", "q7", "q9", "q10", "q11", "q13", "q14", "q15b", "q15d"}
     assert {t["visibility"] for t in out["tests"]} == {"visible", "after_published"}
     q3 = [t for t in out["tests"] if t["extra_data"]["question"] == "q3"]
     assert [(t["score"], t["max_score"]) for t in q3] == [(2.0, 2.0), (0.0, 4.0)]
     q5 = [t for t in out["tests"] if t["extra_data"]["question"] == "q5"]
-    assert [(t["score"], t["max_score"]) for t in q5] == [(0.0, 4.0), (0.0, 2.0)]
+    assert [(t["score"], t["max_score"]) for t in q5] == [(0.0, 6.0)]
     assert "look at the likelihood" in q3[1]["output"]
     assert question_scores(out) == registry.score(results)
     # A student reads what counts now, what comes later and what is graded by hand, and no
     # word about how the grader runs.
     text = out["output"]
-    assert "Shown now (q2, q3, q5, q6, q7, q10, q11, q14, q15b, q15d): 2 of 24 points" in text
-    assert "The other 27 autograded points" in text and "when grades are published" in text
+    assert "Shown now (q2, q3, q5, q6, q7, q9, q10, q11, q13, q14, q15b, q15d): 2 of 33 points" \
+        in text
+    assert "The other 18 autograded points" in text and "when grades are published" in text
     assert "Written answers (q5c; 1 points) are graded by hand" in text
     assert "1 cell(s) raised an error" in text
     assert "sandbox" not in text.lower() and "bubblewrap" not in text.lower()
