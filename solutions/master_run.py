@@ -15,6 +15,7 @@ import io
 import json
 import re
 import types
+from pathlib import Path
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from poolside.master import QUESTION_MARKER as _QUESTION
 from . import reference
 from .reference import ASSIGNMENT
 
-__all__ = ["run_master", "public_tests", "call", "reference_draws"]
+__all__ = ["run_master", "run_notebook", "run_cells", "public_tests", "call", "reference_draws"]
 
 #: Cells the in-process run leaves out: Otter, the version check, imports, export.
 _SKIP = ("grader.", "import otter", "check_versions", "export_submission", "TEST CONFIG")
@@ -37,9 +38,10 @@ def _helpers_as_students_import_them() -> None:
     """The public checks import the helpers by their flat names, as next to the notebook."""
     import sys
 
-    from assignment import public_checks
+    from assignment import activity, pooling_check, prediction_check, public_checks
 
-    sys.modules.setdefault("public_checks", public_checks)
+    for module in (activity, pooling_check, prediction_check, public_checks):
+        sys.modules.setdefault(module.__name__.split(".")[-1], module)
 
 
 def public_tests() -> dict:
@@ -114,6 +116,17 @@ def run_master(sample=None) -> dict[str, dict]:
     and after the last cell under ``"end"``: a public check may use only what exists when the
     student runs it. What the cells print is dropped.
     """
+    return run_cells(_master(), sample)
+
+
+def run_notebook(path, sample=None) -> dict:
+    """A student's notebook (``path``) run in this process as :func:`run_master` runs the
+    master; with ``sample=pymc.sample`` its fits are real. Returns its variables at the end."""
+    return run_cells(json.loads(Path(path).read_text(encoding="utf-8"))["cells"], sample)["end"]
+
+
+def run_cells(cells, sample=None) -> dict[str, dict]:
+    """Run notebook ``cells`` here (see :func:`run_master`)."""
     import arviz as az
     import matplotlib.pyplot as plt
     import pandas as pd
@@ -121,13 +134,14 @@ def run_master(sample=None) -> dict[str, dict]:
 
     from assignment import activity
 
+    _helpers_as_students_import_them()
     if sample is None:
         def sample(*args, **kwargs):
             return reference_draws(pymc.modelcontext(None))
     env = {"np": np, "pd": pd, "plt": plt, "az": az, "pm": _pm(sample),
            **{name: getattr(activity, name) for name in activity.__all__}}
     seen, question = {}, None
-    for cell in _master():
+    for cell in cells:
         source = "".join(cell["source"])
         if cell["cell_type"] == "raw" and _QUESTION.search(source):
             question = _QUESTION.search(source).group(1)
