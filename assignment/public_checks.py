@@ -42,6 +42,7 @@ __all__ = ["model_is_as_described", "plot_is_as_described", "table_is_as_describ
            "predictions_are_as_described", "check_new_artist_wider",
            "check_distribution_plot", "check_by_artist_plot", "check_intervals_plot",
            "check_areas_plot", "check_hierarchical_plot", "check_shrinkage_table",
+           "check_pooling_weights",
            "axes_of", "table_of", "WHAT", "WORDING"]
 
 #: How feedback names each model.
@@ -170,7 +171,9 @@ def check_distribution_plot(ax: plot_check.Shown, values, what: str, unit: str) 
                                f"{unit} (or show their density).")
         if left.min() > values.min() + typical / 2 or left.max() + typical < values.max() - 1e-6:
             raise GradingError(f"`{what}`: the histogram does not cover the whole range "
-                               "of the data.")
+                               f"of the {unit}' values ({values.min():.1f} to "
+                               f"{values.max():.1f}): check which values it is drawn from, "
+                               "and the range of its bins.")
         # What the bars show, not only how many there are: each bin holds the data that fall
         # in it (a histogram of other numbers, or extra bars, does not).
         width = typical if pitch.size and own.max() < typical * (1 - 1e-6) else None
@@ -323,7 +326,11 @@ def check_hierarchical_plot(ax: plot_check.Shown, hierarchical: pd.DataFrame,
     """The intervals plot of ``hierarchical``, with one dashed horizontal line at the median of
     all of ``complete``'s predictions."""
     what = "plot_hierarchical_intervals"
-    check_intervals_plot(ax, hierarchical, artist_means, what)
+    try:
+        check_intervals_plot(ax, hierarchical, artist_means, what)
+    except GradingError as err:
+        raise GradingError(f"{err} (If it draws them with `plot_predictive_intervals`, the "
+                           "place to look is there.)") from None
     level = float(np.median(complete.to_numpy()))
     levels = plot_check.dashed_horizontal_levels(ax)
     if len(levels) > 3:
@@ -368,6 +375,12 @@ def check_shrinkage_table(table: pd.DataFrame, artist_means, predictions: pd.Dat
     for name in names:
         row = numbers.loc[name]
         for column, what in meaning.items():
+            gap = abs(row[column] - expected[name][column])
+            one_decimal = abs(row[column] * 10 - round(row[column] * 10)) < 1e-6
+            if one_decimal and Q15B_ATOL < gap <= 0.05 + 1e-9 and column != "count":
+                raise GradingError(f"`shrinkage_table`: '{column}' for {name} is {gap:.2f} "
+                                   "away from what it should be, as if rounded to one "
+                                   "decimal: round to two decimals or not at all.")
             if not np.isclose(row[column], expected[name][column], rtol=0, atol=Q15B_ATOL):
                 raise GradingError(f"`shrinkage_table`: '{column}' for {name} is not {what} "
                                    f"(numbers rounded to two decimals are fine).")
@@ -389,6 +402,25 @@ def check_artist_means_plot(ax: plot_check.Shown, artist_means) -> None:
                             "artists")
     plot_check.require_label(ax, ["popularity", "mean"], "plot_artist_means", axis="x")
 
+
+
+def check_pooling_weights(tables: list[pd.DataFrame], posteriors: list[dict],
+                          contexts: list[str], artist_means) -> None:
+    """Each table holds the docstring's weights for the posterior it was computed from; two
+    posteriors that differ must not give the same weights (they were read from elsewhere)."""
+    artists = [str(a) for a in artist_means["artist"]]
+    counts = artist_means["count"].to_numpy()
+    first = None
+    for table, draws, context in zip(tables, posteriors, contexts, strict=True):
+        if first is not None and "weight" in table:
+            weights = pd.to_numeric(table["weight"], errors="coerce").to_numpy(float)
+            if weights.shape == first.shape and np.allclose(weights, first):
+                raise GradingError("`pooling_weights` returned the same weights for two "
+                                   "different posteriors: read `sigma_y` and `sigma_mu` from "
+                                   "the `idata` it is given, not from your own fit.")
+        pooling_check.check_weights(table, artists, counts, draws["sigma_y"], draws["sigma_mu"],
+                                    context=context)
+        first = table["weight"].to_numpy(float)
 
 
 # ---------------------------------------------------------------- what the notebook's tests call
@@ -477,15 +509,19 @@ def table_is_as_described(name: str, function, artist_means) -> None:
                          name, "the table")
         check_shrinkage_table(table, artist_means, predictions, names)
     elif name == "pooling_weights":
+        # Two posteriors made here, far from any fit of these data (the second with sigma_mu
+        # halved), as the hidden check passes two of its own.
         rng = np.random.default_rng(SEED)
-        draws = {"sigma_y": 14.0 * np.exp(rng.normal(0, 0.05, (2, 1000))),
-                 "sigma_mu": 15.0 * np.exp(rng.normal(0, 0.15, (2, 1000)))}
-        idata = probes.posterior({"draws": draws, "artists": artists, "per_artist": []})
-        counts = artist_means["count"].to_numpy()
-        table = table_of(returned(function, [idata, artist_means.copy()], "frame"), name,
-                         "the DataFrame of weights")
-        pooling_check.check_weights(table, artists, counts, draws["sigma_y"],
-                                    draws["sigma_mu"])
+        posteriors = []
+        for factor in (1.0, 0.5):
+            posteriors.append({"sigma_y": 20.0 * np.exp(rng.normal(0, 0.05, (2, 1000))),
+                               "sigma_mu": factor * 8.0 * np.exp(rng.normal(0, 0.15, (2, 1000)))})
+        tables = [table_of(returned(function, [probes.posterior(
+                      {"draws": draws, "artists": artists, "per_artist": []}),
+                      artist_means.copy()], "frame"), name, "the DataFrame of weights")
+                  for draws in posteriors]
+        check_pooling_weights(tables, posteriors, ["", " (This was on a second posterior, "
+                                                       "with sigma_mu halved.)"], artist_means)
     else:
         raise ValueError(f"no public check for {name!r}")
 

@@ -25,12 +25,11 @@ from . import predict_check
 from .context import Grading, references
 
 try:  # the notebook imports its helpers as top-level modules, and so does grading
-    import pooling_check
     import prediction_check
     import public_checks
     from activity import NEW_ARTIST
 except ImportError:  # imported from the repository without the assignment activated
-    from assignment import pooling_check, prediction_check, public_checks
+    from assignment import prediction_check, public_checks
     from assignment.activity import NEW_ARTIST
 
 WHAT, WORDING = public_checks.WHAT, public_checks.WORDING
@@ -322,20 +321,10 @@ def _q15d_plan(g: Grading) -> list[dict]:
 
 
 def _q15d(g: Grading, reports: dict) -> None:
-    counts = g.artist_means["count"].to_numpy()
-    first = None
-    for key, _, context in POOLING:
-        table = _table(reports, key, "pooling_weights", "the DataFrame of weights")
-        if first is not None and "weight" in table:
-            weights = pd.to_numeric(table["weight"], errors="coerce").to_numpy(float)
-            if weights.shape == first.shape and np.allclose(weights, first):
-                raise GradingError("`pooling_weights` returned the same weights for two "
-                                   "different posteriors: read `sigma_y` and `sigma_mu` from "
-                                   "the `idata` it is given, not from your own fit.")
-        post = g.made(key)
-        pooling_check.check_weights(table, g.artists, counts, post["sigma_y"],
-                                    post["sigma_mu"], context=context)
-        first = table["weight"].to_numpy(float)
+    tables = [_table(reports, key, "pooling_weights", "the DataFrame of weights")
+              for key, _, _ in POOLING]
+    public_checks.check_pooling_weights(tables, [g.made(key) for key, _, _ in POOLING],
+                                        [context for _, _, context in POOLING], g.artist_means)
 
 
 # ---------------------------------------------------------------- multiple choice

@@ -411,6 +411,7 @@ MISTAKES = {
     "q14 no dashed line": ("q14_plot", {"plot_hierarchical_intervals": hier_intervals(level_of=None)}),
     "q15b shrinkage with the wrong sign": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a, sign=-1)}),
     "q15b predicted as the mean": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a, centre="mean")}),
+    "q15b rounded to one decimal": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a).round(1)}),
     "q15b count of predictions": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a, count=len)}),
     "q12 no pooled": ("q12_choice", {"q12": "no pooled"}),
     "q15a typical": ("q15a_choice", {"q15a": "typical"}),
