@@ -87,3 +87,25 @@ def test_the_stub_handed_out_is_unwritten_and_any_body_is_not():
     assert unwritten(stub) and unwritten(passes) and unwritten(returns_none)
     assert not unwritten(written) and not unwritten(prints) and not unwritten(print)
     assert not unwritten(None)
+
+
+def test_a_failed_case_whose_function_is_missing_says_which_cell_raised():
+    from autograder.questions import REGISTRY as registry
+
+    grading = registry.context(0)
+    case = registry.case("the artist means plot counts every artist")
+    nb = _notebook(("def plot_artist_means(artist_means)\n    return 1",
+                    [("SyntaxError", "expected ':' (1234.py, line 1)")]))
+    found = cells.read(nb)
+    [result] = registry.judge(grading, {"plot_artist_means": {"outcome": "missing"}}, [case],
+                              why_missing=lambda name: cells.why_missing(name, found))
+    assert result["message"] == (
+        "The notebook does not define `plot_artist_means`. The cell `def "
+        "plot_artist_means(artist_means)` raised SyntaxError: expected ':' (1234.py, line 1).")
+    # and a fit: the variable, not the function, is what the cell was to define
+    case = registry.case("the no pooled model has the priors and likelihood asked for")
+    nb = _notebook((CALL, [("NameError", "name 'PRIORS' is not defined")]))
+    found = cells.read(nb)
+    [result] = registry.judge(grading, {"model-no_pooled": {"outcome": "missing"}}, [case],
+                              why_missing=lambda name: cells.why_missing(name, found))
+    assert result["message"].endswith("raised NameError: name 'PRIORS' is not defined.")
