@@ -111,7 +111,8 @@ def write_examples(solution: Path, student: Path, out: Path) -> dict:
         out / "infinite-loop.ipynb")
     crash = nbformat.read(solution, as_version=4)
     middle = next(i for i, c in enumerate(crash.cells) if "no_pooled_fit = fit_no_pooled" in c.source)
-    crash.cells.insert(middle + 1, nbformat.v4.new_code_cell("import os\nos._exit(3)"))
+    crash.cells.insert(middle + 1, nbformat.v4.new_code_cell("import os\nos._exit(3)",
+                                                             id="kernel-exit"))
     nbformat.write(crash, out / "kernel-exit.ipynb")
     text = solution.read_text()
     (out / "malformed.ipynb").write_text(text[: len(text) // 2])
@@ -121,5 +122,7 @@ def write_examples(solution: Path, student: Path, out: Path) -> dict:
     nbformat.write(other, out / "other-assignment.ipynb")
     (out / "notes.txt").write_text("I could not get nutpie to install, sorry!\n")
     with zipfile.ZipFile(out / "otter-export.zip", "w") as zf:
-        zf.write(solution, arcname=solution.name)
+        # A fixed timestamp: the same build gives the same bytes.
+        zf.writestr(zipfile.ZipInfo(solution.name, date_time=(1980, 1, 1, 0, 0, 0)),
+                    solution.read_bytes())
     return EXPECTED

@@ -11,6 +11,7 @@ by hand.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -58,6 +59,17 @@ def _otter_config(nb: dict, assignment: Assignment, shipped: list[str]) -> dict:
         config["requirements"] = "requirements.txt"
     cell["source"] = _CONFIG_MARK + "\n" + yaml.safe_dump(config, sort_keys=False)
     return nb
+
+
+def stable_cell_ids(path: Path) -> None:
+    """Give every cell an id made from its position and content. Otter gives the cells it
+    writes random ids; these keep a rebuild from the same master byte for byte the same."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for index, cell in enumerate(nb["cells"]):
+        if "id" in cell:
+            text = f"{index}\n{cell['cell_type']}\n{''.join(cell['source'])}"
+            cell["id"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def stage(assignment: Assignment, workdir: Path) -> Path:
@@ -140,6 +152,8 @@ def main(assignment: str | Path | Assignment = ".", out: Path | None = None,
         shutil.copy(result / "autograder" / staged.name, out / "solution" / staged.name)
         shutil.copy(zips[0], out / "autograder.zip")
         tune_entry_point(out / "autograder.zip")
+        for notebook in [out / "solution" / staged.name, *sorted((out / "student").glob("*.ipynb"))]:
+            stable_cell_ids(notebook)
     built = {
         "student": out / "student",
         "solution": out / "solution" / assignment.notebook,

@@ -39,6 +39,18 @@ OTTER_COMMAND = "python /autograder/source/run_otter.py"
 RUNNER = f"python -m poolside.grading.runner --gradescope /autograder --assignment {_FILES}"
 
 
+#: The timestamp every entry of the zip gets (the earliest a zip can hold).
+EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _fixed(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    fixed = zipfile.ZipInfo(info.filename, date_time=EPOCH)
+    fixed.external_attr = info.external_attr
+    fixed.compress_type = zipfile.ZIP_DEFLATED
+    fixed.create_system = 3  # unix: the modes in external_attr are read as such
+    return fixed
+
+
 def tune_entry_point(zip_path: Path) -> None:
     """Adjust the zip's scripts: ``setup.sh`` gains :data:`SETUP`, and ``run_autograder``
     exports :func:`grading_environment` and runs :data:`RUNNER` where Otter's command was."""
@@ -46,7 +58,10 @@ def tune_entry_point(zip_path: Path) -> None:
     with zipfile.ZipFile(zip_path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in entries:
+        # Sorted, with one fixed timestamp: the same inputs give the same bytes, so a rebuild
+        # does not change the zip's hash, which keys every stored result.
+        for info, data in sorted(entries, key=lambda entry: entry[0].filename):
+            info = _fixed(info)
             if info.filename == "run_autograder":
                 text = data.decode()
                 if OTTER_COMMAND not in text:
