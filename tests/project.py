@@ -12,3 +12,13 @@ REFERENCE_JSON = ASSIGNMENT.references
 REQUIREMENTS = ASSIGNMENT.environment
 STUDENT_LOCK = ASSIGNMENT.student_environment
 INSTALL_GUIDE = ASSIGNMENT.install_guide
+
+
+def results_folder(out, file_name: str):
+    """The folder ``poolside grade`` wrote a file's results to (its name, then a hash of its
+    path): the only one in ``out`` for that file name in these tests."""
+    from pathlib import Path
+
+    found = sorted(Path(out).glob(f"{file_name}-*"))
+    assert len(found) == 1, (file_name, found)
+    return found[0]

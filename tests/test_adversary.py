@@ -29,6 +29,7 @@ import pytest
 
 from poolside.grading.sandbox import SLOTS, UID_BASE, choose
 from poolside.grading.runner import question_scores
+from tests.project import results_folder
 from poolside import grade, gradescope
 
 from .adversary import (FORGERIES, GRADED_APART, GRADER_MODULES, HIDDEN_SNIPPETS, KERNEL_FILES,
@@ -94,7 +95,7 @@ def _rows(table) -> dict:
 
 def _printed(folder: Path, name: str) -> str:
     """What the notebook ``name`` printed, from its stored executed notebook."""
-    nb = json.loads((folder / name / "executed.ipynb").read_text())
+    nb = json.loads((results_folder(folder, name) / "executed.ipynb").read_text())
     return "".join(str(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", [])
                    if isinstance(o, dict) and o.get("output_type") == "stream")
 
@@ -223,7 +224,7 @@ def test_hidden_material_never_reaches_what_a_student_sees(local, name):
 
 
 def test_huge_output_is_cut_in_the_stored_notebook(local):
-    stored = local["out"] / "huge-output.ipynb" / "executed.ipynb"
+    stored = results_folder(local["out"], "huge-output.ipynb") / "executed.ipynb"
     assert stored.stat().st_size < 2_000_000
 
 
@@ -250,7 +251,7 @@ def test_no_sandbox_folder_outlives_its_grading(local):
 def test_a_rewritten_executed_notebook_is_stored_as_plain_text(local):
     # The detached rewriter replaces out/executed.ipynb as the notebook's run ends; whether it
     # wins that race or not, what the grader stores has text outputs that are text.
-    stored = local["out"] / "odd-stream-text.ipynb" / "executed.ipynb"
+    stored = results_folder(local["out"], "odd-stream-text.ipynb") / "executed.ipynb"
     assert stored.is_file()
     nb = nbformat.read(stored, as_version=4)  # joins the lines nbformat writes as lists
     streams = [o for c in nb.cells for o in c.get("outputs", [])
@@ -304,8 +305,9 @@ def test_a_solution_graded_after_the_remount_forgery_keeps_its_marks(apart, buil
     assert (solution["status"], solution["total"]) == ("graded", sum(points.values())), \
         solution["reason"]
     # On the same worker, one after the other: the solution started after the forgery ended.
-    ended = (out / "remount-interpreter.ipynb" / "results.json").stat().st_mtime
-    finished = (out / "solution-after-remount.ipynb" / "results.json").stat().st_mtime
+    ended = (results_folder(out, "remount-interpreter.ipynb") / "results.json").stat().st_mtime
+    finished = (results_folder(out, "solution-after-remount.ipynb") / "results.json"
+                ).stat().st_mtime
     assert finished - solution["seconds"] >= ended - 1
 
 

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pandas as pd
+
+from tests.project import results_folder
 import pytest
 
 from poolside import grade
@@ -58,10 +60,10 @@ def test_grade_writes_the_table_plot_and_per_submission_results(batch, built):
                                    "seconds"]
     assert points == list(QUESTIONS)  # the order the notebook asks them in
     assert (out / "summary.png").stat().st_size > 0
-    record = json.loads((out / "correct.ipynb" / "results.json").read_text())
+    record = json.loads((results_folder(out, "correct.ipynb") / "results.json").read_text())
     assert record["status"] == "graded" and record["gradescope"]["score"] == sum(
         grade.question_points(built["autograder"]).values())
-    assert (out / "correct.ipynb" / "executed.ipynb").exists()
+    assert (results_folder(out, "correct.ipynb") / "executed.ipynb").exists()
 
 
 def test_grade_finishes_in_bounded_time(batch):
@@ -118,13 +120,13 @@ def test_grade_interrupted_keeps_finished_results_and_resumes(built, tmp_path):
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
-    while not (out / "notes.txt" / "results.json").exists() and time.monotonic() < deadline:
+    while not list(out.glob("notes.txt-*/results.json")) and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(3)  # let the infinite loop's worker get going
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=30)  # returns promptly: the running worker is killed
-    assert (out / "notes.txt" / "results.json").exists()
-    assert not (out / "interrupted-loop.ipynb" / "results.json").exists()
+    assert list(out.glob("notes.txt-*/results.json"))
+    assert not list(out.glob("interrupted-loop.ipynb-*/results.json"))
     table = pd.read_csv(out / "grades.csv")
     assert [Path(f).name for f in table["file"]] == ["notes.txt"]
     time.sleep(1)

@@ -111,7 +111,8 @@ def run_(submission, autograder):
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@output("Output folder for grades.csv, summary.png and per-submission results.", required=True)
+@output("Output folder for grades.csv, summary.png and per-submission results "
+        "(default: grading/ here; grading again into it updates its rows).")
 @AUTOGRADER
 @click.option("-j", "--jobs", type=int, default=None, help="Submissions at once (default: cores).")
 @click.option("--timeout", type=float, default=TIMEOUT, show_default=True,
@@ -130,7 +131,7 @@ def grade(paths, out, autograder, jobs, timeout, cell_timeout):
     if not intake.discover(list(paths)):
         click.echo("nothing to grade: no file in " + ", ".join(map(str, paths)), err=True)
         sys.exit(2)
-    table = grade_mod.main(list(paths), out, _zip(autograder),
+    table = grade_mod.main(list(paths), out or Path("grading"), _zip(autograder),
                            jobs=jobs, timeout=timeout, cell_timeout=cell_timeout)
     if not table["status"].isin(["graded", "timeout"]).any():
         click.echo("no submission could be graded: see the reasons in grades.csv", err=True)

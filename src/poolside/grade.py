@@ -217,6 +217,21 @@ def _previous(out: Path, submission: Submission, key: str) -> dict | None:
     return record if record.get("key") == key else None
 
 
+def _others(out: Path, names: set[str]) -> list[dict]:
+    """The records already in ``out`` for submissions not graded in this run, by file."""
+    kept = []
+    for path in sorted(out.glob(f"*/{RECORD}")):
+        if path.parent.name in names:
+            continue
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and {"file", "status", "scores"} <= set(record):
+            kept.append(record)
+    return sorted(kept, key=lambda r: str(r["file"]))
+
+
 def _cell(text) -> str:
     """Text safe in a spreadsheet: a leading ``= + - @`` (or tab, CR) would start a formula."""
     text = str(text)
@@ -372,7 +387,8 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         pool.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(scratch, ignore_errors=True)
         ordered = [records[s.name] for s in submissions if s.name in records]
-        table = write_table(ordered, points, out)
+        # Rows of files graded into this folder before and not named this time are kept.
+        table = write_table(ordered + _others(out, set(records)), points, out)
         if len(table):
             write_summary_plot(table, points, out)
     echo(summary_text(table, points) + "\n")

@@ -13,7 +13,7 @@ import nbformat
 
 from .grading.limits import MAX_NOTEBOOK
 
-__all__ = ["Submission", "discover", "prepare", "assignment_name"]
+__all__ = ["Submission", "discover", "folder_name", "prepare", "assignment_name"]
 
 
 @dataclass
@@ -40,16 +40,29 @@ def _files(path: Path):
         raise FileNotFoundError(f"no such file or folder: {path}")
 
 
+#: Characters of a file's name kept in its folder's name (the rest is its path's hash).
+NAME_CHARS = 80
+
+
+def folder_name(path: Path) -> str:
+    """The folder a file's results go to: its name made safe, then a hash of its absolute
+    path. The same file always gets the same folder, whatever else is graded with it or in
+    what order, and two files never share one (two ``x.ipynb`` in different folders, or a file
+    that happens to be called ``x.ipynb-2``)."""
+    resolved = str(Path(path).resolve())
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(path).name)[:NAME_CHARS].lstrip(".-") or "_"
+    return f"{stem}-{hashlib.sha256(resolved.encode('utf-8', 'surrogateescape')).hexdigest()[:10]}"
+
+
 def discover(paths) -> list[Submission]:
-    """Every file under ``paths`` (files, or folders searched recursively), uniquely named."""
-    seen: dict[str, int] = {}
-    found = []
+    """Every file under ``paths`` (files, or folders searched recursively), each once."""
+    found, seen = [], set()
     for path in paths:
         for file in _files(Path(path)):
-            stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", file.name)
-            count = seen.get(stem, 0)
-            seen[stem] = count + 1
-            found.append(Submission(file, stem if count == 0 else f"{stem}-{count + 1}"))
+            name = folder_name(file)
+            if name not in seen:
+                seen.add(name)
+                found.append(Submission(file, name))
     return found
 
 

@@ -1,0 +1,59 @@
+"""Nothing in a gradebook is lost: every file one row, whatever its name; grading a few into a
+class's folder updates their rows and keeps the others'; a file's folder depends on the file
+alone."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from poolside import grade, intake
+
+#: Names a class folder really holds: a leading dash (an option to a shell), spreadsheet
+#: formula starters, commas, quotes, a newline, non-ASCII, one longer than a folder name may be.
+HOSTILE = ["-2.ipynb", "=HYPERLINK(1).ipynb", "+x.ipynb", "@y.ipynb", "a,b.ipynb",
+           'say "hi".ipynb', "new\nline.ipynb", "ñandú Ölçek.ipynb", "x" * 240 + ".ipynb"]
+
+
+def _class(root, names):
+    root.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (root / name).write_text("")  # empty: invalid at once, nothing is run
+    return root
+
+
+def _grade(paths, out, built):
+    return grade.main(paths, out, built["autograder"], jobs=1, echo=lambda text: None)
+
+
+def test_every_file_gets_exactly_one_row_whatever_its_name(built, tmp_path):
+    subs = _class(tmp_path / "subs", HOSTILE)
+    _class(subs / "a", ["same.ipynb"])
+    _class(subs / "b", ["same.ipynb", "same.ipynb-2"])
+    table = _grade([subs], tmp_path / "out", built)
+    files = {str(p) for p in subs.rglob("*") if p.is_file()}
+    assert len(table) == len(files) == len(HOSTILE) + 3
+    written = pd.read_csv(tmp_path / "out" / "grades.csv", keep_default_na=False)
+    assert sorted(f.lstrip("'") for f in written["file"]) == sorted(files)
+    assert (written["status"] == "invalid").all()
+    assert len({p.name for p in (tmp_path / "out").iterdir() if p.is_dir()}) == len(files)
+
+
+def test_grading_a_few_into_a_class_folder_keeps_the_other_rows(built, tmp_path):
+    subs = _class(tmp_path / "subs", ["ana.ipynb", "ben.ipynb", "cat.ipynb"])
+    out = tmp_path / "out"
+    _grade([subs], out, built)
+    (subs / "ben.ipynb").write_text("{}")  # ben hands in again: still invalid, a new reason
+    table = _grade([subs / "ben.ipynb"], out, built)
+    assert sorted(p.split("/")[-1] for p in table["file"]) == ["ana.ipynb", "ben.ipynb",
+                                                             "cat.ipynb"]
+    ben = table[table["file"].str.endswith("ben.ipynb")].iloc[0]
+    assert "not valid notebook JSON" not in ben["reason"] and "empty" not in ben["reason"]
+
+
+def test_a_file_s_folder_depends_on_the_file_alone(tmp_path):
+    one = _class(tmp_path / "x", ["kim.ipynb"]) / "kim.ipynb"
+    alone = intake.discover([one])[0].name
+    crowded = {s.path: s.name for s in intake.discover([_class(tmp_path / "y", ["kim.ipynb"]),
+                                                        tmp_path / "x"])}
+    assert crowded[one] == alone == intake.folder_name(one)
+    assert alone.startswith("kim.ipynb-") and len(set(crowded.values())) == 2
