@@ -109,3 +109,14 @@ def test_a_failed_case_whose_function_is_missing_says_which_cell_raised():
     [result] = registry.judge(grading, {"model-no_pooled": {"outcome": "missing"}}, [case],
                               why_missing=lambda name: cells.why_missing(name, found))
     assert result["message"].endswith("raised NameError: name 'PRIORS' is not defined.")
+
+
+def test_grading_skips_the_public_checks_and_the_export_cell_only():
+    from poolside.grading.sandboxed.execute import _is_public_check as skipped
+
+    check = nbformat.v4.new_code_cell('grader.check("q15b")')
+    export = nbformat.v4.new_code_cell('export_submission("hierarchical.ipynb")')
+    export.metadata["tags"] = ["otter_ignore"]
+    work = nbformat.v4.new_code_cell('x = grader.check("q3")\nfit = fit_complete_pooled(spotify)')
+    assert skipped(check) and skipped(export) and not skipped(work)
+    assert not skipped(nbformat.v4.new_markdown_cell('grader.check("q3")'))

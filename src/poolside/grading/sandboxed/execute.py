@@ -187,8 +187,14 @@ _PUBLIC_CHECK = re.compile(r"grader\.check\(\s*[\"'][\w.-]+[\"']\s*\)")
 
 
 def _is_public_check(cell) -> bool:
+    """A cell grading does not run: a public check (``grader.check("q3")``), or a cell tagged
+    ``otter_ignore`` as Otter's graders skip it (the export cell: it writes the submission)."""
+    if cell.cell_type != "code":
+        return False
+    tags = (cell.get("metadata") or {}).get("tags") or []
     source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
-    return cell.cell_type == "code" and _PUBLIC_CHECK.fullmatch(source.strip()) is not None
+    return (isinstance(tags, list) and "otter_ignore" in tags) or \
+        _PUBLIC_CHECK.fullmatch(source.strip()) is not None
 
 
 def main(folder: Path) -> int:
@@ -205,8 +211,9 @@ def main(folder: Path) -> int:
             f"import sandboxed.probes\nsandboxed.probes.run({entry['id']!r}, {str(folder)!r})"))
     runner = _Runner(nb, folder, int(plan["cell_timeout"]))
     runner.first_probe = first_probe
-    # The public checks are the student's own help and carry no points: not run here, not
-    # rerun on a replay, and their time is the notebook's and the probes'.
+    # The public checks are the student's own help and carry no points, and the export cell
+    # writes files only the student wants: not run here, not rerun on a replay, and their time
+    # is the notebook's and the probes'.
     public = {i for i, c in enumerate(nb.cells[:first_probe]) if _is_public_check(c)}
     runner.skip |= public
     report = {"cells": {}, "probes": {}, "restarts": 0, "completed": False}
