@@ -165,12 +165,13 @@ def gradescope(submission, autograder, keep):
 @cli.command()
 @ASSIGNMENT
 @output("Output folder (default: dist/ in the assignment folder).")
-def demo(assignment, out):
+@click.option("-j", "--jobs", type=int, default=None, help="Submissions at once (default: cores).")
+def demo(assignment, out, jobs):
     """Build ASSIGNMENT (default: this folder), then grade its example submissions and print
     the table."""
     from . import demo as demo_mod
 
-    ok = _said(demo_mod.main, _assignment(assignment), out=out, echo=click.echo)
+    ok = _said(demo_mod.main, _assignment(assignment), out=out, echo=click.echo, jobs=jobs)
     sys.exit(0 if ok else 1)
 
 

@@ -360,7 +360,8 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         futures = {pool.submit(grade_one, sub, files, out, key, expected_name, timeout,
                                cell_timeout, running, lock, stopping, env, box.kind, cache): sub
                    for sub, key in todo}
-        with Progress(len(submissions), done=len(records), echo=lines_to) as progress:
+        with Progress(len(submissions), done=len(records), echo=lines_to,
+                      running=min(len(todo), jobs or os.cpu_count() or 1)) as progress:
             for future in as_completed(futures):
                 try:
                     record = future.result()

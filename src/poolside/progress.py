@@ -31,19 +31,23 @@ class Progress:
         shown instead; when None otherwise, lines go to standard error.
     """
 
-    def __init__(self, total: int, done: int = 0, echo: Callable[[str], None] | None = None):
+    def __init__(self, total: int, done: int = 0, echo: Callable[[str], None] | None = None,
+                 running: int = 0):
         self.total, self.done, self.not_graded = total, done, 0
         self._echo = echo
         self._bar = None
         if echo is None and sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar
-            from rich.progress import TextColumn, TimeElapsedColumn
+            from rich.progress import TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+            # What is running shows from the start, and the time left once one has finished.
             self._bar = Bar(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
+                            TextColumn("left"), TimeRemainingColumn(),
                             console=Console(stderr=True))
-            self._task = self._bar.add_task("grading", total=total, completed=done, note="")
+            self._task = self._bar.add_task("grading", total=total, completed=done,
+                                            note=f"{running} running, 0 not graded")
 
     def __enter__(self) -> "Progress":
         if self._bar is not None:
