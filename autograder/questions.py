@@ -356,8 +356,8 @@ def _q17(g: Grading, reports: dict) -> None:
     answers = {name: _answer(reports, "q17", name, CHOICES) for name in Q17}
     wrong = sorted(n for n, v in answers.items() if v != Q17[n])
     if wrong:
-        raise GradingError(f"{len(wrong)} of the four answers are not right yet "
-                           f"({', '.join(wrong)}).")
+        raise GradingError(f"{len(wrong)} of the four answers {'is' if len(wrong) == 1 else 'are'}"
+                           f" not right yet ({', '.join(wrong)}).")
 
 
 # ---------------------------------------------------------------- the registry

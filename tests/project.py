@@ -19,6 +19,6 @@ def results_folder(out, file_name: str):
     path): the only one in ``out`` for that file name in these tests."""
     from pathlib import Path
 
-    found = sorted(Path(out).glob(f"{file_name}-*"))
+    found = sorted(Path(out).glob(f"*_{file_name}-*"))
     assert len(found) == 1, (file_name, found)
     return found[0]

@@ -120,13 +120,13 @@ def test_grade_interrupted_keeps_finished_results_and_resumes(built, tmp_path):
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
-    while not list(out.glob("notes.txt-*/results.json")) and time.monotonic() < deadline:
+    while not list(out.glob("*_notes.txt-*/results.json")) and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(3)  # let the infinite loop's worker get going
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=30)  # returns promptly: the running worker is killed
-    assert list(out.glob("notes.txt-*/results.json"))
-    assert not list(out.glob("interrupted-loop.ipynb-*/results.json"))
+    assert list(out.glob("*_notes.txt-*/results.json"))
+    assert not list(out.glob("*_interrupted-loop.ipynb-*/results.json"))
     table = pd.read_csv(out / "grades.csv")
     assert [Path(f).name for f in table["file"]] == ["notes.txt"]
     time.sleep(1)

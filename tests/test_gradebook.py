@@ -56,4 +56,16 @@ def test_a_file_s_folder_depends_on_the_file_alone(tmp_path):
     crowded = {s.path: s.name for s in intake.discover([_class(tmp_path / "y", ["kim.ipynb"]),
                                                         tmp_path / "x"])}
     assert crowded[one] == alone == intake.folder_name(one)
-    assert alone.startswith("kim.ipynb-") and len(set(crowded.values())) == 2
+    assert alone.startswith("x_kim.ipynb-") and len(set(crowded.values())) == 2
+
+
+def test_a_gradescope_export_is_read_as_its_submissions(built, tmp_path):
+    export = tmp_path / "export"
+    for sid in ("submission_101", "submission_102"):
+        _class(export / sid, ["hierarchical.ipynb"])
+    (export / "submission_metadata.yml").write_text("submission_101:\n  :submitters: []\n")
+    table = _grade([export], tmp_path / "out", built)
+    assert len(table) == 2  # Gradescope's own metadata file is not a submission
+    folders = sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir())
+    assert [f.split("-")[0] for f in folders] == ["submission_101_hierarchical.ipynb",
+                                                  "submission_102_hierarchical.ipynb"]

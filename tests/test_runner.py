@@ -131,3 +131,26 @@ def test_on_gradescope_the_metadata_and_the_upload_are_roots_alone(tmp_path):
     assert stat.S_IMODE(metadata.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "submission").stat().st_mode) == 0o700
     assert "upload exactly one" in (tmp_path / "results" / "results.json").read_text()
+
+
+def test_a_notebook_from_another_handout_is_said_to_be(tmp_path):
+    import json
+
+    from poolside.grading.assignment import HANDOUT, load, public_tests_digest
+    from poolside.grading.runner import _from_another_handout
+    from tests import project as paths
+
+    handout = {"metadata": {"otter": {"tests": {"q2": "def test_a(): ..."}}}, "cells": []}
+    current, old = tmp_path / "current.ipynb", tmp_path / "old.ipynb"
+    current.write_text(json.dumps(handout))
+    handout["metadata"]["otter"]["tests"]["q2"] = "def test_b(): ..."
+    old.write_text(json.dumps(handout))
+    assignment = load(paths.ROOT)
+    folder = tmp_path / "zip"
+    folder.mkdir()
+    object.__setattr__(assignment, "root", folder)
+    (folder / HANDOUT).write_text(json.dumps({"public_tests": [public_tests_digest(current)]}))
+    assert not _from_another_handout(current, assignment)
+    assert _from_another_handout(old, assignment)
+    (folder / HANDOUT).unlink()  # a zip that recorded nothing: nothing is said
+    assert not _from_another_handout(old, assignment)

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from . import master, student_env
-from .grading.assignment import WRITTEN, Assignment, load
+from .grading.assignment import HANDOUT, WRITTEN, Assignment, load, public_tests_digest
 from .otter_zip import tune_entry_point
 
 __all__ = ["main", "stage", "ENGINE"]
@@ -151,7 +151,11 @@ def main(assignment: str | Path | Assignment = ".", out: Path | None = None,
                               out / "student", name=assignment.name)
         shutil.copy(result / "autograder" / staged.name, out / "solution" / staged.name)
         shutil.copy(zips[0], out / "autograder.zip")
-        tune_entry_point(out / "autograder.zip")
+        # What this version's notebooks carry: the handout's public checks, and the
+        # solution's (the same, with the hidden ones) for the instructor's own test runs.
+        tune_entry_point(out / "autograder.zip", {HANDOUT: json.dumps({"public_tests": [
+            public_tests_digest(result / "student" / assignment.notebook),
+            public_tests_digest(result / "autograder" / staged.name)]})})
         for notebook in [out / "solution" / staged.name, *sorted((out / "student").glob("*.ipynb"))]:
             stable_cell_ids(notebook)
     built = {

@@ -389,7 +389,8 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         shutil.rmtree(scratch, ignore_errors=True)
         ordered = [records[s.name] for s in submissions if s.name in records]
         # Rows of files graded into this folder before and not named this time are kept.
-        table = write_table(ordered + _others(out, set(records)), points, out)
+        table = write_table(sorted(ordered + _others(out, set(records)),
+                                   key=lambda r: str(r["file"])), points, out)
         if len(table):
             write_summary_plot(table, points, out)
     echo(summary_text(table, points) + "\n")

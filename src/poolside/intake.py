@@ -44,13 +44,19 @@ def _files(path: Path):
 NAME_CHARS = 80
 
 
+#: Files a Gradescope export holds besides the submissions (read for identities, not graded).
+NOT_SUBMISSIONS = {"submission_metadata.yml"}
+
+
 def folder_name(path: Path) -> str:
-    """The folder a file's results go to: its name made safe, then a hash of its absolute
-    path. The same file always gets the same folder, whatever else is graded with it or in
-    what order, and two files never share one (two ``x.ipynb`` in different folders, or a file
-    that happens to be called ``x.ipynb-2``)."""
+    """The folder a file's results go to: its folder's and its own name made safe (a
+    Gradescope export names each submission's folder, every notebook the same), then a hash of
+    its absolute path. The same file always gets the same folder, whatever else is graded with
+    it or in what order, and two files never share one (two ``x.ipynb`` in different folders,
+    or a file that happens to be called ``x.ipynb-2``)."""
     resolved = str(Path(path).resolve())
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(path).name)[:NAME_CHARS].lstrip(".-") or "_"
+    label = f"{Path(resolved).parent.name}_{Path(path).name}"
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)[-NAME_CHARS:].lstrip(".-") or "_"
     return f"{stem}-{hashlib.sha256(resolved.encode('utf-8', 'surrogateescape')).hexdigest()[:10]}"
 
 
@@ -59,6 +65,8 @@ def discover(paths) -> list[Submission]:
     found, seen = [], set()
     for path in paths:
         for file in _files(Path(path)):
+            if Path(path).is_dir() and file.name in NOT_SUBMISSIONS:
+                continue
             name = folder_name(file)
             if name not in seen:
                 seen.add(name)

@@ -51,12 +51,17 @@ def _fixed(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return fixed
 
 
-def tune_entry_point(zip_path: Path) -> None:
+def tune_entry_point(zip_path: Path, extra: dict[str, str] | None = None) -> None:
     """Adjust the zip's scripts: ``setup.sh`` gains :data:`SETUP`, and ``run_autograder``
-    exports :func:`grading_environment` and runs :data:`RUNNER` where Otter's command was."""
+    exports :func:`grading_environment` and runs :data:`RUNNER` where Otter's command was.
+    ``extra`` files (name under ``files/``: text) are added."""
     exports = " ".join(f"{k}={v}" for k, v in grading_environment(GRADESCOPE_CACHE).items())
     with zipfile.ZipFile(zip_path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
+    for name, text in (extra or {}).items():
+        info = zipfile.ZipInfo(f"files/{name}")
+        info.external_attr = 0o644 << 16
+        entries.append((info, text.encode()))
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as target:
         # Sorted, with one fixed timestamp: the same inputs give the same bytes, so a rebuild
         # does not change the zip's hash, which keys every stored result.

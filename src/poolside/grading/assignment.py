@@ -36,7 +36,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Assignment", "load", "CONFIG", "AssignmentError"]
+__all__ = ["Assignment", "load", "CONFIG", "AssignmentError", "public_tests_digest"]
 
 #: The file that makes a folder an assignment.
 CONFIG = "poolside.toml"
@@ -189,8 +189,10 @@ def _paths(root: Path, values, key: str) -> tuple[Path, ...]:
 
 #: Where the build stores the written questions in the zip (see Assignment.written).
 WRITTEN = "written.json"
+#: Where the build stores what the handed-out notebook carries (see public_tests_digest).
+HANDOUT = "handout.json"
 #: Names the build gives files of its own in the zip.
-_RESERVED = {"poolside", CONFIG, "points.json", WRITTEN}
+_RESERVED = {"poolside", CONFIG, "points.json", WRITTEN, HANDOUT}
 
 
 def _tops(root: Path, grading) -> set[str]:
@@ -264,3 +266,19 @@ def load(folder: str | Path = ".") -> Assignment:
                             required=False),
         hooks=dict(raw.get("hooks", {})),
     )
+
+
+def public_tests_digest(notebook: Path) -> str | None:
+    """A fingerprint of the public checks a notebook carries (Otter keeps them in its
+    metadata): a submission whose fingerprint is not the handout's was worked on in another
+    version of the assignment, so its ``grader.check`` may have said other things. None when
+    the notebook cannot be read."""
+    import hashlib
+
+    try:
+        nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+        tests = nb["metadata"]["otter"]["tests"]
+        text = json.dumps(tests, sort_keys=True, ensure_ascii=True)
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 
 from . import cells
-from .assignment import Assignment, load
+from .assignment import HANDOUT, Assignment, load, public_tests_digest
 from .cleanup import remove_tree
 from .limits import CELL_TIMEOUT, MAX_NOTEBOOK, PROBE_RESERVE, TIMEOUT
 from .sandbox import Sandbox, choose
@@ -153,6 +153,15 @@ def _shortened(out: dict) -> dict:
     elif "data" in out:
         out["data"] = {}
     return out
+
+
+def _from_another_handout(notebook: Path, assignment: Assignment) -> bool:
+    stored = assignment.root / HANDOUT
+    try:
+        expected = json.loads(stored.read_text(encoding="utf-8"))["public_tests"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # a zip built before the handout was recorded: nothing to compare
+    return isinstance(expected, list) and public_tests_digest(notebook) not in expected
 
 
 def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int) -> list[str]:
@@ -289,6 +298,11 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
                              why_missing=lambda name: cells.why_missing(name, failed))
     scores = registry.score(results)
     about_run = _notes(execution, errors, run, cell_timeout)
+    if _from_another_handout(Path(notebook), assignment):
+        about_run.append("this notebook carries the public checks of another version of the "
+                         "assignment, so its grader.check cells may have said other things "
+                         "than these results: download the current notebook and copy your "
+                         "work into it")
     about_run += [line for line in [cells.summary(failed)] if line]
     if any("No space left on device" in str(r.get("message")) for r in results):
         about_run.append("the notebook filled the space it may write to (its /tmp or /dev/shm, "

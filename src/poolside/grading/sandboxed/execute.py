@@ -251,6 +251,11 @@ def main(folder: Path) -> int:
         for cell in nb.cells[first_probe:]:
             cell.outputs = []
         nb.cells = nb.cells[:first_probe]
+        # Cells not run here keep no output the student saved: a stale "All test cases
+        # passed!" under a question the grader failed would read as this run's.
+        for index in public:
+            nb.cells[index].outputs = []
+            nb.cells[index].execution_count = None
         nbformat.write(nb, folder / "out" / "executed.ipynb")
     return 0
 
