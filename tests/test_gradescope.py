@@ -16,7 +16,7 @@ def test_gradescope_run_writes_results_that_follow_the_specification(built, tmp_
     assert report["environment"] == []
     tests = report["results"]["tests"]
     assert report["results"]["score"] == 0
-    assert {t["name"] for t in tests} >= {"q2", "q3", "q11", "q17"}
+    assert {t["extra_data"]["question"] for t in tests} >= {"q2", "q3", "q11", "q17"}
     # Before grades are published a student sees the parts grader.check showed them, with
     # what to fix, and a message in their words; the rest waits for publication.
     shown = {t["extra_data"]["question"]: t for t in tests if t["visibility"] == "visible"}

@@ -190,7 +190,7 @@ def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int) -> 
 
 
 #: How a question's part that the notebook's public checks also judge is named on Gradescope.
-PUBLIC_PART = "{question}, as grader.check showed it"
+PUBLIC_PART = "{question}: what grader.check checks"
 
 
 def gradescope_results(results: list[dict], scores: dict, questions: dict[str, float],
