@@ -48,7 +48,8 @@ def test_nothing_is_said_when_the_defining_cell_ran_cleanly():
 
 
 def test_a_cell_stopped_for_time_is_said_to_have_been_stopped():
-    nb = _notebook((DEF, []), (CALL, []))
+    nb = _notebook((DEF, []), (CALL, [("KeyboardInterrupt", "")]))
+    assert cells.read(nb, {"1": "timeout"})[0].problem == "ran past its time limit and was stopped"
     found = cells.read(nb, {"1": "skipped"})
     assert "was not run: the notebook had used up its time" in cells.why_missing(
         "no_pooled_fit", found)

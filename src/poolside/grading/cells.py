@@ -60,13 +60,13 @@ def read(nb, states: dict | None = None) -> list[Cell]:
         state = states.get(str(index))
         errors = [out for out in cell.get("outputs", []) or []
                   if isinstance(out, dict) and out.get("output_type") == "error"]
-        if errors:
+        if state in _NOT_RUN:  # stopped by the grader: its KeyboardInterrupt is the grader's
+            found.append(Cell(index, source, _NOT_RUN[state]))
+        elif errors:
             ename, evalue = errors[0].get("ename"), errors[0].get("evalue")
             problem = f"raised {_clip(ename, 80)}" + (f": {_clip(evalue, MESSAGE_CHARS)}"
                                                       if str(evalue or "").strip() else "")
             found.append(Cell(index, source, problem))
-        elif state in _NOT_RUN:
-            found.append(Cell(index, source, _NOT_RUN[state]))
     return found
 
 
