@@ -217,7 +217,7 @@ def test_the_grader_never_unpickles_what_the_student_side_wrote(local):
 
 @pytest.mark.parametrize("name", ["read-hidden-material.ipynb", "leak-in-error-message.ipynb"])
 def test_hidden_material_never_reaches_what_a_student_sees(local, name):
-    folder = local["out"] / name
+    folder = results_folder(local["out"], name)
     shown = (folder / "executed.ipynb").read_text() + (folder / "results.json").read_text()
     for snippet in HIDDEN_SNIPPETS:
         assert snippet not in shown
