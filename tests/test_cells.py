@@ -113,7 +113,7 @@ def test_a_failed_case_whose_function_is_missing_says_which_cell_raised():
 
 
 def test_grading_skips_the_public_checks_and_the_export_cell_only():
-    from poolside.grading.sandboxed.execute import _is_public_check as skipped
+    from poolside.grading.sandboxed.execute import _not_graded as skipped
 
     check = nbformat.v4.new_code_cell('grader.check("q15b")')
     export = nbformat.v4.new_code_cell('export_submission("hierarchical.ipynb")')

@@ -11,6 +11,7 @@ slow lane fits realistic wrong models for real.
 from __future__ import annotations
 
 import inspect
+from functools import partial
 
 import matplotlib
 import matplotlib.ticker
@@ -137,6 +138,21 @@ VARIANTS = {
 }
 
 
+def _verdicts(check, env, public_check) -> tuple[str | None, str | None]:
+    """The hidden catalogue entry's message and the public check's (None where it passes)."""
+    try:
+        cat._run(check, env)
+        hidden = None
+    except cat.GradingError as err:
+        hidden = str(err)
+    try:
+        public_check()
+        public = None
+    except AssertionError as err:
+        public = str(err)
+    return hidden, public
+
+
 MODEL_TEST = "test_the_{}_model_is_the_one_the_exercise_describes"
 MODELS = {name: entry for name, entry in {**cat.MISTAKES, **cat.VARIANTS}.items()
           if entry[0].startswith("check_model:")}
@@ -148,17 +164,8 @@ def test_the_public_model_check_agrees_with_the_hidden_one(name):
     # kernel: a mistake fails both, a variant passes both, with the same message.
     check, build = MODELS[name]
     kind = check.split(":")[1]
-    fit = (build(), None)
-    try:
-        cat._run(check, build)
-        hidden = None
-    except cat.GradingError as err:
-        hidden = str(err)
-    try:
-        call(MODEL_TEST.format(kind), {f"{kind}_fit": fit})
-        public = None
-    except AssertionError as err:
-        public = str(err)
+    hidden, public = _verdicts(check, build, lambda: call(MODEL_TEST.format(kind),
+                                                           {f"{kind}_fit": (build(), None)}))
     assert public == hidden
 
 
@@ -180,20 +187,13 @@ def test_the_public_plot_and_table_checks_agree_with_the_hidden_ones(name):
 
     check, env = DRAWN[name]
     function = JUDGED[check]
-    try:
-        cat._run(check, env)
-        hidden = None
-    except cat.GradingError as err:
-        hidden = str(err)
-    try:
-        if function == "shrinkage_table":
-            public_checks.table_is_as_described(function, env[function], cat.ARTIST_MEANS)
-        else:
-            public_checks.plot_is_as_described(function, env[function], cat.SPOTIFY,
-                                               cat.ARTIST_MEANS)
-        public = None
-    except AssertionError as err:
-        public = str(err)
+    if function == "shrinkage_table":
+        public_check = partial(public_checks.table_is_as_described, function, env[function],
+                               cat.ARTIST_MEANS)
+    else:
+        public_check = partial(public_checks.plot_is_as_described, function, env[function],
+                               cat.SPOTIFY, cat.ARTIST_MEANS)
+    hidden, public = _verdicts(check, env, public_check)
     assert (public is None) == (hidden is None), (public, hidden)
 
 
@@ -212,16 +212,8 @@ def test_the_public_prediction_checks_agree_with_the_hidden_ones(name):
 
     check, env = PREDICTED[name]
     function, kind = PREDICTING[check]
-    try:
-        cat._run(check, env)
-        hidden = None
-    except cat.GradingError as err:
-        hidden = str(err)
-    try:
-        public_checks.predictions_are_as_described(function, env[function], kind)
-        public = None
-    except AssertionError as err:
-        public = str(err)
+    hidden, public = _verdicts(check, env, lambda: public_checks.predictions_are_as_described(
+        function, env[function], kind))
     assert (public is None) == (hidden is None), (public, hidden)
 
 

@@ -218,7 +218,7 @@ def _previous(out: Path, submission: Submission, key: str) -> dict | None:
 
 
 def _others(out: Path, names: set[str]) -> list[dict]:
-    """The records already in ``out`` for submissions not graded in this run, by file."""
+    """The records already in ``out`` for submissions not graded in this run."""
     kept = []
     for path in sorted(out.glob(f"*/{RECORD}")):
         if path.parent.name in names:
@@ -229,7 +229,7 @@ def _others(out: Path, names: set[str]) -> list[dict]:
             continue
         if isinstance(record, dict) and {"file", "status", "scores"} <= set(record):
             kept.append(record)
-    return sorted(kept, key=lambda r: str(r["file"]))
+    return kept
 
 
 def _cell(text) -> str:

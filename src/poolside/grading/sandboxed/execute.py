@@ -118,13 +118,16 @@ class _Runner:
         self.restart(index)
         return outcome
 
-    def restart(self, upto: int):
-        """A new kernel with every cell before ``upto`` run again, except the skipped ones."""
+    def _new_kernel(self):
         self.stop()
         self.restarts += 1
         if self.restarts > MAX_RESTARTS:
             raise RuntimeError("the kernel had to be replaced too often")
         self.start()
+
+    def restart(self, upto: int):
+        """A new kernel with every cell before ``upto`` run again, except the skipped ones."""
+        self._new_kernel()
         # The notebook's cells rebuild its state (without the grader's inputs on disk, as
         # the first time); probes that ran are not run again.
         hidden = _take_inputs(self.folder) if (self.folder / "inputs.json").exists() else {}
@@ -145,11 +148,7 @@ class _Runner:
                     self.client.execute_cell(cell, index)
                 except Exception:  # noqa: BLE001 - hung or killed again: leave it out too
                     self.skip.add(index)
-                    self.stop()
-                    self.restarts += 1
-                    if self.restarts > MAX_RESTARTS:
-                        raise RuntimeError("the kernel had to be replaced too often") from None
-                    self.start()
+                    self._new_kernel()
                     return self._replay(upto)
 
 
@@ -186,7 +185,7 @@ def _put_back(folder: Path, taken: dict[str, bytes]) -> None:
 _PUBLIC_CHECK = re.compile(r"grader\.check\(\s*[\"'][\w.-]+[\"']\s*\)")
 
 
-def _is_public_check(cell) -> bool:
+def _not_graded(cell) -> bool:
     """A cell grading does not run: a public check (``grader.check("q3")``), or a cell tagged
     ``otter_ignore`` as Otter's graders skip it (the export cell: it writes the submission)."""
     if cell.cell_type != "code":
@@ -214,8 +213,8 @@ def main(folder: Path) -> int:
     # The public checks are the student's own help and carry no points, and the export cell
     # writes files only the student wants: not run here, not rerun on a replay, and their time
     # is the notebook's and the probes'.
-    public = {i for i, c in enumerate(nb.cells[:first_probe]) if _is_public_check(c)}
-    runner.skip |= public
+    not_run = {i for i, c in enumerate(nb.cells[:first_probe]) if _not_graded(c)}
+    runner.skip |= not_run
     report = {"cells": {}, "probes": {}, "restarts": 0, "completed": False}
     started = time.perf_counter()
     if plan.get("cells_until") is not None:
@@ -223,7 +222,7 @@ def main(folder: Path) -> int:
     runner.start()
     try:
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or index in public:
+            if cell.cell_type != "code" or index in not_run:
                 continue
             if index < first_probe and runner.limit() < 1:
                 report["cells"][str(index)] = "skipped"  # the probes' reserved time
@@ -253,7 +252,7 @@ def main(folder: Path) -> int:
         nb.cells = nb.cells[:first_probe]
         # Cells not run here keep no output the student saved: a stale "All test cases
         # passed!" under a question the grader failed would read as this run's.
-        for index in public:
+        for index in not_run:
             nb.cells[index].outputs = []
             nb.cells[index].execution_count = None
         nbformat.write(nb, folder / "out" / "executed.ipynb")
