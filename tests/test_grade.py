@@ -11,6 +11,7 @@ from tests.project import results_folder
 import pytest
 
 from poolside import grade
+from poolside.gradebook import read_grades
 from autograder.questions import QUESTIONS
 from solutions.examples import EXPECTED
 
@@ -40,8 +41,8 @@ def test_grade_gives_each_example_its_expected_status_and_scores(batch, built, n
         assert all(v == 0 for v in scores.values())
     elif below_full is not None:
         assert scores == {q: float(below_full.get(q, p)) for q, p in points.items()}
-    else:
-        assert row["total"] == 0
+    else:  # not graded: blank, not a zero that would read as a score
+        assert pd.isna(row["total"])
 
 
 def test_grade_reports_the_interrupted_cell_of_an_infinite_loop(batch):
@@ -54,12 +55,18 @@ def test_grade_names_the_dead_kernel(batch):
 
 def test_grade_writes_the_table_plot_and_per_submission_results(batch, built):
     out = batch["out"]
-    table = pd.read_csv(out / "grades.csv")
+    table = read_grades(out / "grades.csv")
     points = list(grade.question_points(built["autograder"]))
-    assert list(table.columns) == ["file", *points, "total", "percent", "status", "reason",
-                                   "seconds"]
+    assert list(table.columns) == ["student_id", "name", "email", "file", *points, "total",
+                                   "percent", "status", "reason", "seconds"]
     assert points == list(QUESTIONS)  # the order the notebook asks them in
-    assert (out / "summary.png").stat().st_size > 0
+    report = (out / "report.html").read_text()
+    assert report.count("data:image/png;base64,") == 3 and "q11" in report
+    page = (results_folder(out, "correct.ipynb") / "feedback.html").read_text()
+    assert "<b>51</b> of 51 points" in page and "No answer found." not in page
+    untouched = (results_folder(out, "untouched.ipynb") / "feedback.html").read_text()
+    assert "not answered yet" in untouched and untouched.count("No answer found.") == len(
+        grade.written_points(built["autograder"]))
     record = json.loads((results_folder(out, "correct.ipynb") / "results.json").read_text())
     assert record["status"] == "graded" and record["gradescope"]["score"] == sum(
         grade.question_points(built["autograder"]).values())
@@ -127,7 +134,7 @@ def test_grade_interrupted_keeps_finished_results_and_resumes(built, tmp_path):
     proc.communicate(timeout=30)  # returns promptly: the running worker is killed
     assert list(out.glob("*_notes.txt-*/results.json"))
     assert not list(out.glob("*_interrupted-loop.ipynb-*/results.json"))
-    table = pd.read_csv(out / "grades.csv")
+    table = read_grades(out / "grades.csv")
     assert [Path(f).name for f in table["file"]] == ["notes.txt"]
     time.sleep(1)
     leftover = subprocess.run(["pgrep", "-f", "interrupted-loop.ipynb"],

@@ -4,9 +4,10 @@ alone."""
 
 from __future__ import annotations
 
-import pandas as pd
+import csv
 
 from poolside import grade, intake
+from poolside.gradebook import POINTS_ROW, read_grades, write_lms, write_table
 
 #: Names a class folder really holds: a leading dash (an option to a shell), spreadsheet
 #: formula starters, commas, quotes, a newline, non-ASCII, one longer than a folder name may be.
@@ -32,7 +33,7 @@ def test_every_file_gets_exactly_one_row_whatever_its_name(built, tmp_path):
     table = _grade([subs], tmp_path / "out", built)
     files = {str(p) for p in subs.rglob("*") if p.is_file()}
     assert len(table) == len(files) == len(HOSTILE) + 3
-    written = pd.read_csv(tmp_path / "out" / "grades.csv", keep_default_na=False)
+    written = read_grades(tmp_path / "out" / "grades.csv")
     assert sorted(f.lstrip("'") for f in written["file"]) == sorted(files)
     assert (written["status"] == "invalid").all()
     assert len({p.name for p in (tmp_path / "out").iterdir() if p.is_dir()}) == len(files)
@@ -69,3 +70,49 @@ def test_a_gradescope_export_is_read_as_its_submissions(built, tmp_path):
     folders = sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir())
     assert [f.split("-")[0] for f in folders] == ["submission_101_hierarchical.ipynb",
                                                   "submission_102_hierarchical.ipynb"]
+
+
+POINTS = {"q1": 2.0, "q2": 4.0}
+ANA = {"sid": "1001", "name": "Ana Ruiz", "email": "ana@uni.edu"}
+BEN = {"sid": "1002", "name": "=Ben", "email": "ben@uni.edu"}
+
+
+def _records():
+    return [
+        {"file": "/c/a1.ipynb", "status": "graded", "reason": "", "scores": {"q1": 2, "q2": 1},
+         "people": [ANA]},
+        {"file": "/c/a2.ipynb", "status": "graded", "reason": "", "scores": {"q1": 2, "q2": 4},
+         "people": [ANA]},  # Ana handed in twice: the better one counts in the LMS files
+        {"file": "/c/b.ipynb", "status": "invalid", "reason": "the notebook is empty",
+         "scores": {}, "people": [BEN]},
+        {"file": "/c/x.ipynb", "status": "graded", "reason": "", "scores": {"q1": 0, "q2": 0},
+         "people": []},
+    ]
+
+
+def test_grades_csv_names_students_leaves_ungraded_cells_blank_and_states_points(tmp_path):
+    table = write_table(_records(), POINTS, tmp_path)
+    with open(tmp_path / "grades.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["name"] == POINTS_ROW and (rows[0]["q2"], rows[0]["total"]) == ("4.0", "6.0")
+    ben = rows[3]
+    assert ben["name"] == "'=Ben" and ben["status"] == "invalid"
+    assert ben["q1"] == ben["q2"] == ben["total"] == ""  # not a zero: nothing was graded
+    assert rows[4]["total"] == "0.0"  # graded and wrong: a real zero
+    back = read_grades(tmp_path / "grades.csv")
+    assert len(back) == len(table) == 4 and back["total"].isna().sum() == 1
+
+
+def test_lms_files_have_one_row_per_student_with_the_best_file(tmp_path):
+    assert write_lms(_records(), POINTS, tmp_path, "hierarchical") == 2
+    with open(tmp_path / "canvas.csv", newline="") as handle:
+        canvas = list(csv.DictReader(handle))
+    assert list(canvas[0]) == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                               "hierarchical"]
+    assert canvas[0]["Student"] == POINTS_ROW and canvas[0]["hierarchical"] == "6.0"
+    assert {r["Student"]: r["hierarchical"] for r in canvas[1:]} == {"Ana Ruiz": "6.0",
+                                                                    "'=Ben": ""}
+    with open(tmp_path / "gradebook.csv", newline="") as handle:
+        plain = {r["student_id"]: r for r in csv.DictReader(handle)}
+    assert (plain["1001"]["score"], plain["1001"]["points_possible"]) == ("6.0", "6.0")
+    assert plain["1002"]["score"] == "" and plain["1002"]["status"] == "invalid"

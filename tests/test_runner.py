@@ -3,7 +3,7 @@
 from autograder.questions import REGISTRY as registry
 from poolside.grading.runner import gradescope_results, question_scores
 from poolside import gradescope
-from poolside.grade import write_table
+from poolside.gradebook import write_table
 
 
 def _results(passed: bool):
@@ -150,6 +150,7 @@ def test_a_notebook_from_another_handout_is_said_to_be(tmp_path):
     folder.mkdir()
     object.__setattr__(assignment, "root", folder)
     (folder / HANDOUT).write_text(json.dumps({"public_tests": [public_tests_digest(current)]}))
+    current, old = public_tests_digest(current), public_tests_digest(old)
     assert not _from_another_handout(current, assignment)
     assert _from_another_handout(old, assignment)
     (folder / HANDOUT).unlink()  # a zip that recorded nothing: nothing is said

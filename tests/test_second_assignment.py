@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from poolside import master
+from poolside.gradebook import read_grades
 from poolside.cli import cli
 from poolside.grading.assignment import AssignmentError, load
 from tests.project import ROOT
@@ -79,8 +80,8 @@ def _build_and_grade(poolside: list[str], assignment: Path, work: Path, env=None
     shutil.copy(work / "dist" / "student" / "tiny.ipynb", subs / "untouched.ipynb")
     _wrong(work / "dist" / "solution" / "tiny.ipynb", subs / "wrong.ipynb")
     run("grade", "submissions", "-a", "dist/autograder.zip", "-o", "grades")
-    return pd.read_csv(work / "grades" / "grades.csv").set_index(
-        pd.read_csv(work / "grades" / "grades.csv")["file"].map(lambda f: Path(f).name))
+    table = read_grades(work / "grades" / "grades.csv")
+    return table.set_index(table["file"].map(lambda f: Path(f).name))
 
 
 def _expect_tiny_grades(table: pd.DataFrame) -> None:

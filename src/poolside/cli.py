@@ -111,28 +111,47 @@ def run_(submission, autograder):
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@output("Output folder for grades.csv, summary.png and per-submission results "
-        "(default: grading/ here; grading again into it updates its rows).")
+@output("Output folder for grades.csv, canvas.csv, gradebook.csv, report.html and a folder per "
+        "submission with its feedback.html (default: grading/ here; grading again into it "
+        "updates its rows).")
 @AUTOGRADER
 @click.option("-j", "--jobs", type=int, default=None, help="Submissions at once (default: cores).")
 @click.option("--timeout", type=float, default=TIMEOUT, show_default=True,
               help="Seconds one submission may take before it is stopped.")
 @click.option("--cell-timeout", type=int, default=CELL_TIMEOUT, show_default=True,
               help="Seconds one cell may run before it is interrupted (grading goes on).")
-def grade(paths, out, autograder, jobs, timeout, cell_timeout):
+@click.option("--roster", "class_roster", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), default=None,
+              help="Class roster CSV (a Canvas gradebook export, or columns such as student_id, "
+                   "name, email and optionally file): names each file's student; students "
+                   "with no file get a row.")
+@click.option("--only", multiple=True, metavar="GLOB",
+              help="In folders, grade only files whose name matches (e.g. --only '*.ipynb'); "
+                   "may be given more than once.")
+def grade(paths, out, autograder, jobs, timeout, cell_timeout, class_roster, only):
     """Grade .ipynb and Otter export .zip submissions (files or folders) in parallel.
 
-    Exits with 2 when no submission was found, and with 1 when none could be graded (every
-    one invalid or failed; a submission stopped at the time limit keeps its scores).
+    A folder may be a Gradescope submissions export: its submission_metadata.yml names each
+    submission's students. Exits with 2 when no submission was found, and with 1 when none
+    could be graded (every one invalid or failed; a submission stopped at the time limit keeps
+    its scores).
     """
     from . import grade as grade_mod
     from . import intake
 
-    if not intake.discover(list(paths)):
+    if not intake.discover(list(paths), only):
         click.echo("nothing to grade: no file in " + ", ".join(map(str, paths)), err=True)
         sys.exit(2)
+    if class_roster is not None:
+        from .roster import read_roster
+
+        try:
+            read_roster(class_roster)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise click.UsageError(f"--roster: {err}") from None
     table = grade_mod.main(list(paths), out or Path("grading"), _zip(autograder),
-                           jobs=jobs, timeout=timeout, cell_timeout=cell_timeout)
+                           jobs=jobs, timeout=timeout, cell_timeout=cell_timeout,
+                           class_roster=class_roster, only=only)
     if not table["status"].isin(["graded", "timeout"]).any():
         click.echo("no submission could be graded: see the reasons in grades.csv", err=True)
         sys.exit(1)

@@ -45,9 +45,11 @@ def main(assignment: str | Path | Assignment = ".", out: Path | None = None,
     table = grade.main([built["examples"]], grading, built["autograder"], jobs=jobs,
                        cell_timeout=60)
     shown = table.assign(file=table["file"].map(lambda f: Path(f).name))
-    echo("\n" + shown.drop(columns=["reason"]).to_string(index=False))
+    # The examples have no students: their identity columns are blank.
+    echo("\n" + shown.drop(columns=["reason", "student_id", "name", "email"])
+         .fillna("").to_string(index=False))
     echo("\nreasons:\n" + "\n".join(f"  {f}: {r}" for f, r in zip(shown["file"], shown["reason"]) if r))
-    echo(f"\ngrades.csv, summary.png and per-submission results: {grading}")
+    echo(f"\ngrades.csv, report.html and a folder per submission (feedback.html): {grading}")
     rows = {row["file"]: row for _, row in shown.iterrows()}
     wrong = [name for name, (status, scores) in expected.items()
              if name not in rows or not _as_expected(rows[name], status, scores)]

@@ -21,20 +21,26 @@ import tempfile
 import threading
 import time
 import zipfile
+from dataclasses import asdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
+from . import rescore, roster
+from .class_report import write_report
+from .feedback_page import write_feedback
+from .gradebook import write_lms, write_table
 from .grading.cache import environment
+from .grading.evidence import FOLDER as EVIDENCE
 from .grading.limits import CELL_TIMEOUT, RUNNER_MARGIN, TIMEOUT
 from .grading.sandbox import choose
 from .intake import Submission, assignment_name, discover, prepare
 from .progress import Progress, to_stderr
 
-__all__ = ["main", "STATUSES", "question_points", "GRADING_ENV", "grading_environment",
-           "default_cache", "warm_cache", "cache_stamp"]
+__all__ = ["main", "STATUSES", "question_points", "written_points", "GRADING_ENV",
+           "grading_environment", "default_cache", "warm_cache", "cache_stamp"]
 
 #: Allocator settings for the grading processes: one malloc arena that hands freed memory
 #: back to the system. Measured (benchmarks/grade_one.py) to lower the peak memory of a
@@ -90,7 +96,7 @@ def warm_cache(cache_root: Path, echo: Callable[[str], None], files: Path,
         marker.write_text(stamp)
 
 
-STATUSES = ("graded", "timeout", "error", "invalid")
+STATUSES = ("graded", "timeout", "error", "invalid", "missing")
 RECORD = "results.json"
 
 
@@ -99,6 +105,14 @@ def question_points(autograder: Path) -> dict[str, float]:
     with zipfile.ZipFile(autograder) as zf:
         text = zf.read("files/points.json").decode()
     return {q: float(p) for q, p in json.loads(text).items()}
+
+
+def written_points(autograder: Path) -> dict[str, float]:
+    """Points per written (hand-graded) question, from the zip; none for an older zip."""
+    with zipfile.ZipFile(autograder) as zf:
+        if "files/written.json" not in zf.namelist():
+            return {}
+        return {q: float(p) for q, p in json.loads(zf.read("files/written.json")).items()}
 
 
 def unpack(autograder: Path, target: Path) -> Path:
@@ -131,16 +145,27 @@ def _outcome(proc: subprocess.Popen, tmp: Path, timeout: float) -> dict:
         _kill_group(proc)
         proc.communicate()
         return {"status": "timeout", "reason": f"still running after {timeout:g} s; stopped"}
-    results_path, summary_path = tmp / "results.json", tmp / "summary.json"
-    if proc.returncode == 0 and results_path.exists() and summary_path.exists():
-        gradescope = json.loads(results_path.read_text())
-        summary = json.loads(summary_path.read_text())
-        return {"status": "timeout" if summary["timed_out"] else "graded",
-                "reason": "; ".join(summary["notes"]), "sandbox": summary["sandbox"],
-                "gradescope": gradescope,
-                "scores": summary["scores"]}
+    if proc.returncode == 0:
+        outcome = read_outcome(tmp)
+        if outcome is not None:
+            return outcome
     return {"status": "error", "reason": _why_it_failed(stderr, proc.returncode),
             "stderr": stderr}
+
+
+def read_outcome(folder: Path) -> dict | None:
+    """What the runner wrote in ``folder`` (``results.json``, ``summary.json``) as the part
+    of a record it decides; None when it wrote nothing."""
+    results_path, summary_path = folder / "results.json", folder / "summary.json"
+    if not (results_path.exists() and summary_path.exists()):
+        return None
+    gradescope = json.loads(results_path.read_text())
+    summary = json.loads(summary_path.read_text())
+    return {"status": "timeout" if summary["timed_out"] else "graded",
+            "reason": "; ".join(summary["notes"]), "sandbox": summary["sandbox"],
+            "gradescope": gradescope, "scores": summary["scores"],
+            "checks": summary.get("checks", []), "cells": summary.get("cells", []),
+            "about_run": summary.get("about_run", [])}
 
 
 def grade_one(submission: Submission, files: Path, out: Path, key: str,
@@ -184,6 +209,11 @@ def grade_one(submission: Submission, files: Path, out: Path, key: str,
                 return None
             if (tmp / "executed.ipynb").exists():
                 shutil.copy(tmp / "executed.ipynb", folder / "executed.ipynb")
+            # The reports and facts, kept so that a change of points or verdicts can be
+            # judged again without running the notebook (poolside.rescore).
+            shutil.rmtree(folder / EVIDENCE, ignore_errors=True)
+            if (tmp / EVIDENCE).is_dir():
+                shutil.copytree(tmp / EVIDENCE, folder / EVIDENCE)
             stderr = outcome.pop("stderr", None)
             if stderr:
                 (folder / "grader-stderr.txt").write_text(stderr)
@@ -206,7 +236,8 @@ def _write_atomic(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
-def _previous(out: Path, submission: Submission, key: str) -> dict | None:
+def _previous(out: Path, submission: Submission) -> dict | None:
+    """The record this file's folder holds, whatever autograder made it."""
     path = out / submission.name / RECORD
     if not path.exists():
         return None
@@ -214,7 +245,7 @@ def _previous(out: Path, submission: Submission, key: str) -> dict | None:
         record = json.loads(path.read_text())
     except json.JSONDecodeError:
         return None
-    return record if record.get("key") == key else None
+    return record if isinstance(record, dict) and isinstance(record.get("key"), str) else None
 
 
 def _others(out: Path, names: set[str]) -> list[dict]:
@@ -232,65 +263,6 @@ def _others(out: Path, names: set[str]) -> list[dict]:
     return kept
 
 
-def _cell(text) -> str:
-    """Text safe in a spreadsheet: a leading ``= + - @`` (or tab, CR) would start a formula."""
-    text = str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _capped(score, possible: float) -> float:
-    try:
-        value = float(score)
-    except (TypeError, ValueError):
-        return 0.0
-    return min(max(value, 0.0), possible) if value == value else 0.0
-
-
-def write_table(records: list[dict], points: dict[str, float], out: Path) -> pd.DataFrame:
-    """``grades.csv``: one row per submission, Otter's question columns, then ours.
-
-    Every score is capped at its question's points, and text that a spreadsheet would read
-    as a formula is quoted."""
-    possible = sum(points.values())
-    rows = []
-    for r in records:
-        row = {"file": _cell(r["file"])}
-        row.update({q: _capped(r["scores"].get(q, 0.0), p) for q, p in points.items()})
-        total = sum(row[q] for q in points)
-        row.update(total=total, percent=round(100 * total / possible, 2) if possible else 0.0,
-                   status=r["status"], reason=_cell(r["reason"]), seconds=r.get("seconds", 0.0))
-        rows.append(row)
-    table = pd.DataFrame(rows, columns=["file", *points, "total", "percent", "status", "reason",
-                                        "seconds"])
-    table.to_csv(out / "grades.csv", index=False)
-    return table
-
-
-def write_summary_plot(table: pd.DataFrame, points: dict[str, float], out: Path) -> Path:
-    """``summary.png``: totals of graded submissions and each question's full-marks rate."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    graded = table[table["status"] == "graded"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    left.hist(graded["total"], bins=min(20, max(5, len(graded))), range=(0, sum(points.values())),
-              color="tab:blue", edgecolor="white")
-    left.set_xlabel("total score")
-    left.set_ylabel("submissions")
-    left.set_title(f"{len(graded)} graded of {len(table)}")
-    rates = [(graded[q] >= p).mean() if len(graded) else 0.0 for q, p in points.items()]
-    right.bar(list(points), rates, color="tab:green")
-    right.set_ylim(0, 1)
-    right.set_ylabel("share with full marks")
-    right.tick_params(axis="x", rotation=90)
-    fig.tight_layout()
-    fig.savefig(out / "summary.png", dpi=100)
-    plt.close(fig)
-    return out / "summary.png"
-
-
 def _gradable(submission: Submission, expected_name: str | None) -> bool:
     """Whether ``submission`` holds a notebook of this assignment (so warming pays off)."""
     with tempfile.TemporaryDirectory(prefix="poolside-intake-") as tmp:
@@ -302,7 +274,8 @@ def _gradable(submission: Submission, expected_name: str | None) -> bool:
 
 def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: float = TIMEOUT,
          cell_timeout: int = CELL_TIMEOUT, echo: Callable[[str], None] | None = None,
-         cache: Path | None = None) -> pd.DataFrame:
+         cache: Path | None = None, class_roster: Path | None = None,
+         only: tuple[str, ...] = ()) -> pd.DataFrame:
     """Grade every submission under ``paths`` into ``out``; return the grades table.
 
     Parameters
@@ -321,6 +294,12 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         Seconds one notebook cell may run before it is interrupted and grading goes on.
     cache : Path, optional
         Compile cache, warmed once before the workers start; :func:`default_cache` if None.
+    class_roster : Path, optional
+        A roster CSV (:mod:`poolside.roster`): names each file's student, and every student
+        with no file gets a row of their own (status ``missing``).
+    only : tuple of str
+        Glob patterns (``*.ipynb``): in folders, only files whose name matches one are
+        submissions. Files named on the command line are always taken.
     """
     lines_to = echo  # None: a bar on a terminal, plain lines otherwise
     echo = echo or to_stderr
@@ -330,14 +309,17 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     autograder_sha = hashlib.sha256(autograder.read_bytes()).hexdigest()
     expected_name = assignment_name(autograder)
     points = question_points(autograder)
-    submissions = discover(paths)
+    submissions = discover(paths, only)
+    people = _identities(paths, submissions, class_roster, echo)
     records: dict[str, dict] = {}
-    todo = []
+    todo, again = [], []
     for sub in submissions:
         key = _key(sub, autograder_sha)
-        previous = _previous(out, sub, key)
-        if previous is not None:
-            records[sub.name] = previous
+        previous = _previous(out, sub)
+        if previous is not None and previous["key"] == key:
+            records[sub.name] = {**previous, "people": people[sub.name]}
+        elif previous is not None and rescore.possible(previous, out / sub.name, sub.sha256):
+            again.append((sub, key, previous))
         else:
             todo.append((sub, key))
     if records:
@@ -346,6 +328,12 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     env = {**os.environ, **grading_environment(cache)}
     scratch = Path(tempfile.mkdtemp(prefix="poolside-autograder-"))
     files = unpack(autograder, scratch)
+    if again:
+        done, stale = rescore.rescore(again, out, files, env, cell_timeout, timeout, echo)
+        for record in done:
+            records[record["name"]] = {**record, "people": people[record["name"]]}
+            _write_atomic(out / record["name"] / RECORD, record)
+        todo += stale
     box = choose()
     if any(_gradable(sub, expected_name) for sub, _ in todo):
         warm_cache(cache, echo, files, cache_stamp(autograder))
@@ -373,7 +361,7 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
                                         f"{str(err)[:150]})"}
                 if record is None:
                     continue
-                records[record["name"]] = record
+                records[record["name"]] = {**record, "people": people.get(record["name"], [])}
                 with lock:
                     progress.finished(record, len(running))
     except KeyboardInterrupt:
@@ -389,11 +377,56 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         shutil.rmtree(scratch, ignore_errors=True)
         ordered = [records[s.name] for s in submissions if s.name in records]
         # Rows of files graded into this folder before and not named this time are kept.
-        table = write_table(sorted(ordered + _others(out, set(records)),
-                                   key=lambda r: str(r["file"])), points, out)
-        if len(table):
-            write_summary_plot(table, points, out)
+        everything = sorted(ordered + _others(out, set(records)), key=lambda r: str(r["file"]))
+        everything += _missing(everything, class_roster)
+        table = _write_all(everything, points, out, autograder, expected_name, echo)
     echo(summary_text(table, points) + "\n")
+    return table
+
+
+def _identities(paths, submissions: list[Submission], class_roster: Path | None,
+                echo: Callable[[str], None]) -> dict[str, list[dict]]:
+    """Who each submission is from (plain dicts, as stored), from exports and the roster."""
+    try:
+        exports = roster.find_exports(paths)
+    except ValueError as err:
+        echo(f"warning: {err}; files are listed without names\n")
+        exports = {}
+    students, by_file = roster.read_roster(class_roster) if class_roster else ([], {})
+    found = roster.identify([s.path for s in submissions], exports, students, by_file)
+    return {s.name: [asdict(p) for p in found[s.path]] for s in submissions}
+
+
+def _missing(records: list[dict], class_roster: Path | None) -> list[dict]:
+    """A row for each roster student with no file: nothing graded, and said so."""
+    if not class_roster:
+        return []
+    seen = {roster.Person(**p) for r in records for p in r.get("people", [])}
+    return [{"file": "", "status": "missing", "reason": "no file of theirs was found",
+             "scores": {}, "people": [asdict(p)]}
+            for p in roster.read_roster(class_roster)[0] if p not in seen]
+
+
+def _write_all(records: list[dict], points: dict[str, float], out: Path, autograder: Path,
+               title: str | None, echo: Callable[[str], None]) -> pd.DataFrame:
+    """The gradebook, the LMS files, a feedback page per submission and the class report."""
+    title = title or autograder.stem
+    table = write_table(records, points, out)
+    known = write_lms(records, points, out, title)
+    unnamed = sum(1 for r in records if not r.get("people"))
+    if unnamed and known:
+        echo(f"warning: {unnamed} file(s) have no student identity and are not in canvas.csv "
+             "or gradebook.csv (see the roster's 'file' column)\n")
+    elif not known:
+        echo("no student is known (not a Gradescope export, no --roster): canvas.csv and "
+             "gradebook.csv are not written\n")
+    written = written_points(autograder)
+    for record in records:
+        folder = out / str(record.get("name", ""))
+        if record.get("name") and folder.is_dir():
+            write_feedback(record, folder, points, written, title)
+    if records:
+        write_report(records, points, out, title)
     return table
 
 

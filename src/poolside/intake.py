@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 import nbformat
 
 from .grading.limits import MAX_NOTEBOOK
+from .roster import EXPORT_METADATA
 
 __all__ = ["Submission", "discover", "folder_name", "prepare", "assignment_name"]
 
@@ -45,7 +47,7 @@ NAME_CHARS = 80
 
 
 #: Files a Gradescope export holds besides the submissions (read for identities, not graded).
-NOT_SUBMISSIONS = {"submission_metadata.yml"}
+NOT_SUBMISSIONS = {EXPORT_METADATA}
 
 
 def folder_name(path: Path) -> str:
@@ -60,12 +62,17 @@ def folder_name(path: Path) -> str:
     return f"{stem}-{hashlib.sha256(resolved.encode('utf-8', 'surrogateescape')).hexdigest()[:10]}"
 
 
-def discover(paths) -> list[Submission]:
-    """Every file under ``paths`` (files, or folders searched recursively), each once."""
+def discover(paths, only=()) -> list[Submission]:
+    """Every file under ``paths`` (files, or folders searched recursively), each once.
+
+    In folders, a Gradescope export's metadata is not a submission, and with ``only`` (glob
+    patterns such as ``*.ipynb``) neither is a file whose name matches none of them; a file
+    named in ``paths`` itself is always one."""
     found, seen = [], set()
     for path in paths:
         for file in _files(Path(path)):
-            if Path(path).is_dir() and file.name in NOT_SUBMISSIONS:
+            if Path(path).is_dir() and (file.name in NOT_SUBMISSIONS or only and not any(
+                    fnmatch.fnmatch(file.name, pattern) for pattern in only)):
                 continue
             name = folder_name(file)
             if name not in seen:

@@ -90,7 +90,9 @@ class Registry:
     def judge(self, grading: Context, reports: dict,
               cases: Sequence[Case] | None = None,
               why_missing: Callable[[str], str | None] | None = None) -> list[dict]:
-        """One result per case: ``question``, ``name``, ``points``, ``passed`` and ``message``.
+        """One result per case: ``question``, ``name``, ``points``, ``passed``, ``message`` and
+        ``unanswered`` (every probe of the case found the stub handed out, or an answer left
+        as ``...``: the student did not try it, as opposed to trying and getting it wrong).
 
         A verdict that fails for any reason other than a :class:`GradingError` (a report shaped
         in a way no check foresaw) fails its case with a plain message; it never stops grading.
@@ -115,7 +117,8 @@ class Registry:
             if not passed and why_missing is not None:
                 message = " ".join([message, *_reasons(c, grading, reports, why_missing)])
             result = {"question": c.question, "name": c.name, "points": c.points,
-                      "passed": passed, "message": message, "public": c.public}
+                      "passed": passed, "message": message, "public": c.public,
+                      "unanswered": not passed and _unanswered(c, grading, reports)}
             if error is not None:
                 result["error"] = error
             results.append(result)
@@ -153,6 +156,24 @@ class Registry:
         result = self.judge(grading, reports, [c])[0]
         if not result["passed"]:
             raise GradingError(result["message"])
+
+
+def _untouched(report) -> bool:
+    if not isinstance(report, dict):
+        return False
+    if report.get("outcome") == "unwritten":
+        return True
+    values = report.get("values")
+    return isinstance(values, dict) and bool(values) and all(
+        v == {"type": "ellipsis"} for v in values.values())
+
+
+def _unanswered(case: Case, grading: Context, reports: dict) -> bool:
+    try:
+        entries = case.plan(grading)
+    except Exception:  # noqa: BLE001 - the plan ran once already; this only labels a failure
+        return False
+    return bool(entries) and all(_untouched(reports.get(e["id"])) for e in entries)
 
 
 def _reasons(case: Case, grading: Context, reports: dict, why_missing) -> list[str]:

@@ -18,6 +18,8 @@ Command line (ASSIGNMENT is the folder with ``poolside.toml``: the zip's ``files
     python -m poolside.grading.runner NOTEBOOK WORKDIR [--assignment DIR] [--cache DIR]
         [--cell-timeout S] [--timeout S] [--sandbox KIND]
     python -m poolside.grading.runner --gradescope /autograder --assignment DIR
+    python -m poolside.grading.runner --rejudge EVIDENCE [EVIDENCE ...] --assignment DIR
+        [--cell-timeout S] [--timeout S]
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import cells
+from . import cells, evidence
 from .assignment import HANDOUT, Assignment, load, public_tests_digest
 from .cleanup import remove_tree
 from .limits import CELL_TIMEOUT, MAX_NOTEBOOK, PROBE_RESERVE, TIMEOUT
@@ -155,13 +157,13 @@ def _shortened(out: dict) -> dict:
     return out
 
 
-def _from_another_handout(notebook: Path, assignment: Assignment) -> bool:
+def _from_another_handout(digest: str | None, assignment: Assignment) -> bool:
     stored = assignment.root / HANDOUT
     try:
         expected = json.loads(stored.read_text(encoding="utf-8"))["public_tests"]
     except (OSError, ValueError, KeyError, TypeError):
         return False  # a zip built before the handout was recorded: nothing to compare
-    return isinstance(expected, list) and public_tests_digest(notebook) not in expected
+    return isinstance(expected, list) and digest not in expected
 
 
 def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int) -> list[str]:
@@ -264,8 +266,11 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
           sandbox: Sandbox | None = None,
           cache: Path | None = None, cell_timeout: int = CELL_TIMEOUT,
           timeout: float = TIMEOUT, seed: int | None = None,
-          executed: Path | None = None) -> dict:
+          executed: Path | None = None, store: Path | None = None) -> dict:
     """Grade ``notebook``; write ``results_path`` (Gradescope's format) and return a summary.
+
+    With ``store``, the reports and the facts of the run are kept there
+    (:mod:`.evidence`), so that :func:`rejudge` can judge them again without the notebook.
 
     Returns
     -------
@@ -294,11 +299,61 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
                           timeout, workdir / "student.log")
         reports, execution = _reports(folder, entries, _digests(workdir / "student.log"))
         errors, failed = _executed(folder, executed, execution.get("cells"))
+    facts = {"seed": grading.seed, "execution": execution, "errors": errors,
+             "cells": [{"index": c.index, "source": c.source, "problem": c.problem}
+                       for c in failed],
+             "timed_out": run["timed_out"], "seconds": run["seconds"],
+             "handout": public_tests_digest(Path(notebook)), "box_notes": list(box.notes),
+             "sandbox": sandbox.kind, "sandbox_label": sandbox.label,
+             "cell_timeout": int(cell_timeout),
+             "probe_key": evidence.probe_key(entries, grading.inputs, assignment.student_files,
+                                             cell_timeout, timeout), "timeout": float(timeout)}
+    if store is not None:
+        evidence.save(store, facts, reports)
+    return conclude(registry, grading, reports, facts, assignment, results_path)
+
+
+def rejudge(store: Path, results_path: Path, assignment: Assignment,
+            registry: Registry | None = None, cell_timeout: int | None = None,
+            timeout: float | None = None) -> dict:
+    """Judge a grading's stored reports again (new points, messages or verdicts), without
+    running the notebook; write ``results_path`` and return the summary :func:`grade` would.
+
+    Raises
+    ------
+    evidence.Stale
+        When the reports stored are not what a run with this assignment would give (its
+        probes, their inputs, the student's side or the limits changed), or are missing.
+        ``cell_timeout`` and ``timeout`` are today's limits (the stored ones by default).
+    """
+    facts, reports = evidence.load(store)
+    registry = registry or assignment.load_registry()
+    try:
+        grading = registry.context(int(facts["seed"]))
+        entries = registry.plan(grading)
+        key = evidence.probe_key(entries, grading.inputs, assignment.student_files,
+                                 facts["cell_timeout"] if cell_timeout is None else cell_timeout,
+                                 facts["timeout"] if timeout is None else timeout)
+    except (KeyError, TypeError, ValueError) as err:
+        raise evidence.Stale(f"stored facts unreadable ({type(err).__name__})") from None
+    if key != facts.get("probe_key"):
+        raise evidence.Stale("what is probed changed (the probes, their inputs, the student's "
+                             "side or the limits)")
+    return conclude(registry, grading, reports, facts, assignment, results_path)
+
+
+def conclude(registry: Registry, grading, reports: dict, facts: dict, assignment: Assignment,
+             results_path: Path) -> dict:
+    """Judge the reports, write Gradescope's results and return the grading's summary."""
+    failed = [cells.Cell(int(c["index"]), str(c["source"]), str(c["problem"]))
+              for c in facts["cells"]]
+    execution, errors = facts["execution"], facts["errors"]
     results = registry.judge(grading, reports,
                              why_missing=lambda name: cells.why_missing(name, failed))
     scores = registry.score(results)
-    about_run = _notes(execution, errors, run, cell_timeout)
-    if _from_another_handout(Path(notebook), assignment):
+    run = {"timed_out": facts["timed_out"], "seconds": facts["seconds"]}
+    about_run = _notes(execution, errors, run, facts["cell_timeout"])
+    if _from_another_handout(facts.get("handout"), assignment):
         about_run.append("this notebook carries the public checks of another version of the "
                          "assignment, so its grader.check cells may have said other things "
                          "than these results: download the current notebook and copy your "
@@ -308,11 +363,11 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
         about_run.append("the notebook filled the space it may write to (its /tmp or /dev/shm, "
                          "or its disk quota): checks that needed space failed")
     # For the instructor only (grades.csv, the runner's output): how it was graded.
-    about_grading = list(box.notes)
+    about_grading = list(facts["box_notes"])
     if execution.get("changed"):
         about_grading.append(f"{len(execution['changed'])} check report(s) were changed after "
                              "their check ran and were not used")
-    if sandbox.kind == "none":
+    if facts["sandbox"] == "none":
         about_grading.append("unsandboxed")
     about_grading += [f"the check '{r['name']}' failed with an error ({r['error']}): a grader "
                       "problem if the notebook's answer looks right"
@@ -324,9 +379,12 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
     tmp = results_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(output, indent=1), encoding="utf-8")
     tmp.replace(results_path)
-    return {"scores": scores, "notes": notes, "sandbox": sandbox.kind,
-            "sandbox_label": sandbox.label,
-            "timed_out": run["timed_out"], "seconds": run["seconds"], "results": results}
+    return {"scores": scores, "notes": notes, "sandbox": facts["sandbox"],
+            "sandbox_label": facts["sandbox_label"], "seed": grading.seed,
+            "about_run": about_run, "timed_out": facts["timed_out"],
+            "seconds": facts["seconds"], "results": results,
+            "cells": [{"index": c.index, "line": c.first_line, "problem": c.problem}
+                      for c in failed]}
 
 
 def _gradescope(root: Path, assignment: Assignment) -> int:
@@ -368,11 +426,41 @@ def _gradescope(root: Path, assignment: Assignment) -> int:
     return 0
 
 
+def _write_summary(workdir: Path, summary: dict) -> None:
+    (workdir / "summary.json").write_text(json.dumps(
+        {"checks": summary["results"],
+         **{k: summary[k] for k in ("scores", "notes", "sandbox", "timed_out", "seconds",
+                                    "seed", "cells", "about_run")}}))
+
+
+#: What :func:`main` writes in an evidence folder whose reports cannot be judged again.
+STALE = "stale.txt"
+
+
+def _rejudge_all(stores: list[Path], assignment: Assignment, cell_timeout: int,
+                 timeout: float) -> int:
+    """Judge each evidence folder again (one registry for all of them), writing its
+    ``results.json`` and ``summary.json`` into it, or :data:`STALE` saying why not."""
+    registry = assignment.load_registry()
+    for store in stores:
+        (store / STALE).unlink(missing_ok=True)
+        try:
+            summary = rejudge(store, store / "results.json", assignment, registry,
+                              cell_timeout, timeout)
+        except evidence.Stale as err:
+            (store / STALE).write_text(str(err))
+            continue
+        _write_summary(store, summary)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m poolside.grading.runner")
     parser.add_argument("notebook", nargs="?", type=Path)
     parser.add_argument("workdir", nargs="?", type=Path)
     parser.add_argument("--gradescope", nargs="?", const="/autograder", default=None)
+    parser.add_argument("--rejudge", nargs="+", type=Path, metavar="EVIDENCE",
+                        help="judge the evidence a grading stored (its evidence/ folder) again")
     parser.add_argument("--assignment", type=Path, default=Path("."),
                         help="the folder with poolside.toml (default: here)")
     parser.add_argument("--cache", type=Path)
@@ -383,13 +471,15 @@ def main(argv: list[str] | None = None) -> int:
     assignment = load(args.assignment)
     if args.gradescope:
         return _gradescope(Path(args.gradescope), assignment)
+    if args.rejudge:
+        return _rejudge_all([f.resolve() for f in args.rejudge], assignment, args.cell_timeout,
+                            args.timeout)
     workdir = args.workdir.resolve()
     summary = grade(args.notebook.resolve(), workdir, workdir / "results.json", assignment,
                     sandbox=choose(args.sandbox), cache=args.cache,
                     cell_timeout=args.cell_timeout, timeout=args.timeout,
-                    executed=workdir / "executed.ipynb")
-    (workdir / "summary.json").write_text(json.dumps(
-        {k: summary[k] for k in ("scores", "notes", "sandbox", "timed_out", "seconds")}))
+                    executed=workdir / "executed.ipynb", store=workdir / evidence.FOLDER)
+    _write_summary(workdir, summary)
     return 0
 
 

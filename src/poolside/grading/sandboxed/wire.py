@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["dump", "load", "roundtrip", "digest", "WireError", "MAX_BYTES"]
+__all__ = ["dump", "load", "roundtrip", "digest", "fingerprint", "WireError", "MAX_BYTES"]
 
 #: How a report's fingerprint starts on the executor's output (execute.py, runner.py).
 DIGEST = "poolside-report-digest"
@@ -123,3 +123,18 @@ def digest(folder: str | Path, name: str) -> str:
     if any(p.is_symlink() or not p.is_file() or p.stat().st_size > MAX_BYTES for p in paths):
         return "absent"
     return hashlib.sha256(paths[0].read_bytes() + b"\0" + paths[1].read_bytes()).hexdigest()
+
+
+def fingerprint(record) -> str:
+    """A fingerprint of a record's content (not of its files: ``.npz`` files carry the time
+    they were written)."""
+    import hashlib
+
+    arrays: dict[str, np.ndarray] = {}
+    text = json.dumps(_split(record, arrays), allow_nan=True, sort_keys=True).encode()
+    hasher = hashlib.sha256(text)
+    for key in sorted(arrays):
+        array = np.ascontiguousarray(arrays[key])
+        hasher.update(f"{key} {array.dtype.str} {array.shape}".encode())
+        hasher.update(array.tobytes())
+    return hasher.hexdigest()
