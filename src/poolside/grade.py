@@ -263,7 +263,7 @@ def _others(out: Path, names: set[str]) -> list[dict]:
     return kept
 
 
-def _gradable(submission: Submission, expected_name: str | None) -> bool:
+def gradable(submission: Submission, expected_name: str | None) -> bool:
     """Whether ``submission`` holds a notebook of this assignment (so warming pays off)."""
     with tempfile.TemporaryDirectory(prefix="poolside-intake-") as tmp:
         try:
@@ -335,7 +335,7 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
             _write_atomic(out / record["name"] / RECORD, record)
         todo += stale
     box = choose()
-    if any(_gradable(sub, expected_name) for sub, _ in todo):
+    if any(gradable(sub, expected_name) for sub, _ in todo):
         warm_cache(cache, echo, files, cache_stamp(autograder))
         if box.kind == "none":
             echo(f"warning: {box.reason}; submissions are graded unsandboxed and each row "
