@@ -105,14 +105,27 @@ def test_grades_csv_names_students_leaves_ungraded_cells_blank_and_states_points
 
 def test_lms_files_have_one_row_per_student_with_the_best_file(tmp_path):
     assert write_lms(_records(), POINTS, tmp_path, "hierarchical") == 2
-    with open(tmp_path / "canvas.csv", newline="") as handle:
+    assert (tmp_path / "canvas.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # Excel: UTF-8
+    with open(tmp_path / "canvas.csv", newline="", encoding="utf-8-sig") as handle:
         canvas = list(csv.DictReader(handle))
     assert list(canvas[0]) == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
                                "hierarchical"]
     assert canvas[0]["Student"] == POINTS_ROW and canvas[0]["hierarchical"] == "6.0"
     assert {r["Student"]: r["hierarchical"] for r in canvas[1:]} == {"Ana Ruiz": "6.0",
                                                                     "'=Ben": ""}
-    with open(tmp_path / "gradebook.csv", newline="") as handle:
+    with open(tmp_path / "gradebook.csv", newline="", encoding="utf-8-sig") as handle:
         plain = {r["student_id"]: r for r in csv.DictReader(handle)}
     assert (plain["1001"]["score"], plain["1001"]["points_possible"]) == ("6.0", "6.0")
     assert plain["1002"]["score"] == "" and plain["1002"]["status"] == "invalid"
+
+
+def test_a_student_named_twice_is_one_lms_row_and_a_signed_id_is_not_quoted(tmp_path):
+    ana_roster = {"sid": "-1001", "name": "Ruiz, Ana", "canvas_id": "77"}
+    ana_export = {"sid": "-1001", "name": "Ruiz, Ana", "canvas_id": "77", "email": "ana@uni.edu"}
+    records = [{"file": "a.ipynb", "status": "graded", "scores": {"q1": 2, "q2": 4},
+                "people": [ana_export]},
+               {"file": "b.ipynb", "status": "invalid", "scores": {}, "people": [ana_roster]}]
+    assert write_lms(records, POINTS, tmp_path, "hw") == 1
+    with open(tmp_path / "canvas.csv", newline="", encoding="utf-8-sig") as handle:
+        (row,) = list(csv.DictReader(handle))[1:]
+    assert (row["ID"], row["SIS User ID"], row["hw"]) == ("77", "-1001", "6.0")

@@ -97,3 +97,38 @@ def test_only_takes_the_files_that_are_submissions(tmp_path):
     assert len(intake.discover([tmp_path])) == 2
     assert [s.path.name for s in intake.discover([tmp_path / "data.csv"], ["*.ipynb"])] == [
         "data.csv"]  # named on the command line: always taken
+
+
+def test_a_roster_from_excel_in_another_locale_is_read(tmp_path):
+    (tmp_path / "roster.csv").write_bytes(
+        "student_id;name;email\n501;Zoë Ng;zoe@uni.edu\n".encode("cp1252"))
+    (zoe,), _ = roster.read_roster(tmp_path / "roster.csv")
+    assert (zoe.sid, zoe.name, zoe.email) == ("501", "Zoë Ng", "zoe@uni.edu")
+
+
+def test_one_student_named_differently_by_export_and_roster_is_one_student():
+    canvas = Person(sid="1002", name="Okafor, Bob", login="bokafor", canvas_id="55")
+    gradescope = Person(sid="", name="Bob Okafor", email="bokafor@uni.edu")
+    assert roster.same_student(canvas, gradescope) and roster.same_student(gradescope, canvas)
+    assert not roster.same_student(canvas, Person(sid="1003", name="Okafor, Bob"))
+
+
+def test_only_roster_students_without_a_file_are_missing(tmp_path):
+    from dataclasses import asdict
+
+    from poolside.grade import _missing
+
+    export = _export(tmp_path / "export")
+    (tmp_path / "roster.csv").write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section\n"
+        '"Ruiz, Ana",77,1001,aruiz,S1\n'
+        '"Ode, Ben",78,,ben,S1\n'  # no SIS id: known by login, the local part of his email
+        '"Schmidt, Heidi",79,1009,hschmidt,S1\n')
+    students, _ = roster.read_roster(tmp_path / "roster.csv")
+    files = sorted(s.path for s in intake.discover([export]))
+    found = roster.identify(files, roster.find_exports([export]), students)
+    records = [{"file": str(f), "status": "graded", "scores": {},
+                "people": [asdict(p) for p in found[f]]} for f in files]
+    assert found[files[0]][0].name == "Ruiz, Ana"  # the roster's own name
+    missing = _missing(records, tmp_path / "roster.csv")
+    assert [m["people"][0]["name"] for m in missing] == ["Schmidt, Heidi"]

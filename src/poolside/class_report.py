@@ -49,8 +49,8 @@ messages of those who answered.</p>
 </table>
 {% if ungraded %}
 <h2>Not graded</h2>
-<table><tr><th>file</th><th>status</th><th>reason</th></tr>
-{% for r in ungraded %}<tr><td>{{ r.file }}</td><td>{{ r.status }}</td><td>{{ r.reason }}</td></tr>{% endfor %}
+<table><tr><th>student</th><th>file</th><th>status</th><th>reason</th></tr>
+{% for r in ungraded %}<tr><td>{{ r.who }}</td><td>{{ r.file }}</td><td>{{ r.status }}</td><td>{{ r.reason }}</td></tr>{% endfor %}
 </table>
 {% endif %}
 </body></html>
@@ -114,6 +114,7 @@ def _figures(graded: list[dict], points: dict[str, float], checks: list[dict]) -
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     figures = []
     possible = sum(points.values())
@@ -124,6 +125,7 @@ def _figures(graded: list[dict], points: dict[str, float], checks: list[dict]) -
             edgecolor="white")
     ax.set_xlabel(f"autograded total (of {possible:g})")
     ax.set_ylabel("submissions")
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_title("Score distribution")
     figures.append({"alt": "histogram of totals", "data": _png(fig)})
     plt.close(fig)
@@ -163,6 +165,18 @@ def _figures(graded: list[dict], points: dict[str, float], checks: list[dict]) -
     return figures
 
 
+def _who(record: dict) -> str:
+    return "; ".join(p.get("name") or p.get("sid") or p.get("email") or "?"
+                     for p in record.get("people") or []) or "(unknown)"
+
+
+def _file(record: dict) -> str:
+    """The file as the class folder has it (a Gradescope export names every notebook the
+    same: its folder says whose it is)."""
+    path = Path(str(record.get("file", "")))
+    return f"{path.parent.name}/{path.name}" if path.name else "(none)"
+
+
 def write_report(records: list[dict], points: dict[str, float], out: Path, title: str) -> Path:
     """Write ``out/report.html`` for the class's records; return its path."""
     graded = [r for r in records if r.get("scores") and r.get("status") in ("graded", "timeout")]
@@ -176,7 +190,7 @@ def write_report(records: list[dict], points: dict[str, float], out: Path, title
         median=statistics.median(totals) if totals else 0,
         mean=sum(totals) / len(totals) if totals else 0,
         figures=_figures(graded, points, checks), checks=checks,
-        ungraded=[{"file": Path(str(r.get("file", ""))).name or "(none)", "status": r["status"],
+        ungraded=[{"who": _who(r), "file": _file(r), "status": r["status"],
                    "reason": r.get("reason", "")} for r in records if r not in graded])
     path = Path(out) / REPORT
     path.write_text(page, encoding="utf-8")

@@ -8,6 +8,7 @@ messages quote it.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import jinja2
@@ -50,6 +51,7 @@ pre { background: #f6f6f6; padding: .6rem; white-space: pre-wrap; overflow-wrap:
 {% endif %}
 {% if cells %}
 <h2>Cells that raised an error</h2>
+<p class="muted">Cells are counted from the top of the notebook, text cells included.</p>
 <ul>{% for cell in cells %}<li>Cell {{ cell.index + 1 }} (<code>{{ cell.line }}</code>) {{ cell.problem }}</li>{% endfor %}</ul>
 {% endif %}
 {% if questions %}
@@ -87,7 +89,9 @@ def written_answers(notebook: Path, questions: list[str]) -> dict[str, str | Non
     holding Otter's placeholder, or one that cannot be found, is None.
     """
     try:
-        nb = nbformat.read(notebook, as_version=4)
+        with warnings.catch_warnings():  # an old notebook's missing cell ids: not news here
+            warnings.simplefilter("ignore")
+            nb = nbformat.read(notebook, as_version=4)
     except Exception:  # noqa: BLE001 - a notebook that cannot be read has no answers to show
         return dict.fromkeys(questions)
     blocks: list[list[str]] = []

@@ -171,7 +171,8 @@ def read_outcome(folder: Path) -> dict | None:
 def grade_one(submission: Submission, files: Path, out: Path, key: str,
               expected_name: str | None, timeout: float, cell_timeout: int,
               running: dict, lock: threading.Lock, stopping: threading.Event,
-              env: dict[str, str], sandbox: str, cache: Path) -> dict | None:
+              env: dict[str, str], sandbox: str, cache: Path,
+              people: list[dict] | None = None) -> dict | None:
     """Grade one submission and write ``out/<name>/results.json``; return the record.
 
     Returns None, writing nothing, if the batch was interrupted while this one ran: a
@@ -181,7 +182,7 @@ def grade_one(submission: Submission, files: Path, out: Path, key: str,
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     record = {"file": str(submission.path), "name": submission.name, "key": key,
-              "status": "invalid", "reason": "", "scores": {}}
+              "status": "invalid", "reason": "", "scores": {}, "people": people or []}
     with tempfile.TemporaryDirectory(prefix="poolside-grade-") as tmp:
         tmp = Path(tmp)
         notebook, reason = prepare(submission, tmp, expected_name)
@@ -275,7 +276,7 @@ def gradable(submission: Submission, expected_name: str | None) -> bool:
 def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: float = TIMEOUT,
          cell_timeout: int = CELL_TIMEOUT, echo: Callable[[str], None] | None = None,
          cache: Path | None = None, class_roster: Path | None = None,
-         only: tuple[str, ...] = ()) -> pd.DataFrame:
+         only: tuple[str, ...] = (), lms_column: str | None = None) -> pd.DataFrame:
     """Grade every submission under ``paths`` into ``out``; return the grades table.
 
     Parameters
@@ -298,8 +299,11 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         A roster CSV (:mod:`poolside.roster`): names each file's student, and every student
         with no file gets a row of their own (status ``missing``).
     only : tuple of str
-        Glob patterns (``*.ipynb``): in folders, only files whose name matches one are
-        submissions. Files named on the command line are always taken.
+        Glob patterns (``*.ipynb``, any case): in folders, only files whose name matches one
+        are submissions. Files named on the command line are always taken.
+    lms_column : str, optional
+        The assignment's column in ``canvas.csv`` (as the LMS names it, e.g. ``Homework 7
+        (88231)`` from a Canvas export); the assignment's name by default.
     """
     lines_to = echo  # None: a bar on a terminal, plain lines otherwise
     echo = echo or to_stderr
@@ -309,7 +313,10 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     autograder_sha = hashlib.sha256(autograder.read_bytes()).hexdigest()
     expected_name = assignment_name(autograder)
     points = question_points(autograder)
-    submissions = discover(paths, only)
+    left_out: list[Path] = []
+    submissions = discover(paths, only, left_out)
+    if left_out:
+        echo(f"{len(left_out)} file(s) in the folders match no --only pattern: not graded\n")
     people = _identities(paths, submissions, class_roster, echo)
     records: dict[str, dict] = {}
     todo, again = [], []
@@ -317,7 +324,8 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         key = _key(sub, autograder_sha)
         previous = _previous(out, sub)
         if previous is not None and previous["key"] == key:
-            records[sub.name] = {**previous, "people": people[sub.name]}
+            records[sub.name] = {**previous, "people": people[sub.name]
+                                 or previous.get("people", [])}
         elif previous is not None and rescore.possible(previous, out / sub.name, sub.sha256):
             again.append((sub, key, previous))
         else:
@@ -331,7 +339,8 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     if again:
         done, stale = rescore.rescore(again, out, files, env, cell_timeout, timeout, echo)
         for record in done:
-            records[record["name"]] = {**record, "people": people[record["name"]]}
+            record["people"] = people[record["name"]] or record.get("people", [])
+            records[record["name"]] = record
             _write_atomic(out / record["name"] / RECORD, record)
         todo += stale
     box = choose()
@@ -346,7 +355,8 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
     try:
         futures = {pool.submit(grade_one, sub, files, out, key, expected_name, timeout,
-                               cell_timeout, running, lock, stopping, env, box.kind, cache): sub
+                               cell_timeout, running, lock, stopping, env, box.kind, cache,
+                               people[sub.name]): sub
                    for sub, key in todo}
         with Progress(len(submissions), done=len(records), echo=lines_to,
                       running=min(len(todo), jobs or os.cpu_count() or 1)) as progress:
@@ -356,12 +366,12 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
                 except Exception as err:  # noqa: BLE001 - one submission never stops the batch
                     sub = futures[future]
                     record = {"file": str(sub.path), "name": sub.name, "key": "",
-                              "status": "error", "scores": {},
+                              "status": "error", "scores": {}, "people": people[sub.name],
                               "reason": f"the batch could not grade it ({type(err).__name__}: "
                                         f"{str(err)[:150]})"}
                 if record is None:
                     continue
-                records[record["name"]] = {**record, "people": people.get(record["name"], [])}
+                records[record["name"]] = record
                 with lock:
                     progress.finished(record, len(running))
     except KeyboardInterrupt:
@@ -379,7 +389,8 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         # Rows of files graded into this folder before and not named this time are kept.
         everything = sorted(ordered + _others(out, set(records)), key=lambda r: str(r["file"]))
         everything += _missing(everything, class_roster)
-        table = _write_all(everything, points, out, autograder, expected_name, echo)
+        table = _write_all(everything, points, out, autograder, lms_column or expected_name,
+                           echo)
     echo(summary_text(table, points) + "\n")
     return table
 
@@ -394,6 +405,17 @@ def _identities(paths, submissions: list[Submission], class_roster: Path | None,
         exports = {}
     students, by_file = roster.read_roster(class_roster) if class_roster else ([], {})
     found = roster.identify([s.path for s in submissions], exports, students, by_file)
+    if students:
+        twice = {p.name or p.sid for i, p in enumerate(students)
+                 if any(roster.same_student(p, q) for q in students[:i])}
+        if twice:
+            echo(f"warning: the roster names {len(twice)} student(s) twice "
+                 f"({', '.join(sorted(twice)[:5])}): each keeps one row\n")
+        strangers = {p.name or p.sid or p.email for people in found.values() for p in people
+                     if not any(roster.same_student(p, q) for q in students)}
+        if strangers:
+            echo(f"warning: {len(strangers)} student(s) handed in but are not on the roster "
+                 f"({', '.join(sorted(strangers)[:5])}): they have no Canvas id\n")
     return {s.name: [asdict(p) for p in found[s.path]] for s in submissions}
 
 
@@ -401,10 +423,11 @@ def _missing(records: list[dict], class_roster: Path | None) -> list[dict]:
     """A row for each roster student with no file: nothing graded, and said so."""
     if not class_roster:
         return []
-    seen = {roster.Person(**p) for r in records for p in r.get("people", [])}
+    seen = [roster.Person(**p) for r in records for p in r.get("people", [])]
     return [{"file": "", "status": "missing", "reason": "no file of theirs was found",
              "scores": {}, "people": [asdict(p)]}
-            for p in roster.read_roster(class_roster)[0] if p not in seen]
+            for p in roster.read_roster(class_roster)[0]
+            if not any(roster.same_student(p, q) for q in seen)]
 
 
 def _write_all(records: list[dict], points: dict[str, float], out: Path, autograder: Path,

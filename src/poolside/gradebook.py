@@ -2,7 +2,7 @@
 
 ``grades.csv`` has one row per file graded (and one per roster student with no file), after a
 first row of the points possible: who it is (student id, name, email, where known), the file,
-one column per question, the total, the status and why. A cell is blank where nothing was
+one column per question, the total, the status and why, and where its feedback page is. A cell is blank where nothing was
 graded (an invalid upload, a grader error, a missing submission), never a zero that would
 read as a score. ``canvas.csv`` is Canvas's gradebook import; ``gradebook.csv`` the same
 totals for any other LMS: one row per student, the best graded file counting.
@@ -10,11 +10,12 @@ totals for any other LMS: one row per student, the best graded file counting.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
-from .roster import Person
+from .roster import Person, same_student
 
 __all__ = ["write_table", "write_lms", "read_grades", "POINTS_ROW", "IDENTITY"]
 
@@ -24,8 +25,12 @@ IDENTITY = ["student_id", "name", "email"]
 
 
 def _cell(text) -> str:
-    """Text safe in a spreadsheet: a leading ``= + - @`` (or tab, CR) would start a formula."""
+    """Text safe in a spreadsheet: a leading ``= + - @`` (or tab, CR) would start a formula.
+    A plain signed number (a student id such as ``-12345``) is left as it is: it computes
+    nothing, and a quote would stop an LMS from matching it."""
     text = str(text)
+    if re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
+        return text
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -66,9 +71,11 @@ def write_table(records: list[dict], points: dict[str, float], out: Path) -> pd.
             total = sum(row[q] for q in points)
             row.update(total=total, percent=round(100 * total / possible, 2) if possible else 0.0)
         row.update(status=r["status"], reason=_cell(r.get("reason", "")),
-                   seconds=r.get("seconds", ""))
+                   seconds=r.get("seconds", ""),
+                   feedback=f"{r['name']}/feedback.html" if r.get("name") else "")
         rows.append(row)
-    columns = [*IDENTITY, "file", *points, "total", "percent", "status", "reason", "seconds"]
+    columns = [*IDENTITY, "file", *points, "total", "percent", "status", "reason", "seconds",
+               "feedback"]
     table = pd.DataFrame(rows, columns=columns)
     head = pd.DataFrame([{"name": POINTS_ROW, **points, "total": possible, "percent": 100.0}],
                         columns=columns)
@@ -81,22 +88,27 @@ def read_grades(path: Path) -> pd.DataFrame:
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     table = table[table["name"] != POINTS_ROW].reset_index(drop=True)
     for column in table.columns:
-        if column not in (*IDENTITY, "file", "status", "reason"):
+        if column not in (*IDENTITY, "file", "status", "reason", "feedback"):
             table[column] = pd.to_numeric(table[column], errors="coerce")  # blank: NaN
     return table
 
 
 def _best(records: list[dict], points: dict[str, float]) -> list[tuple[Person, dict, bool]]:
-    """Each known student once, with their best graded record (or, when none was graded,
-    one that says why) and whether it was graded."""
-    best: dict[Person, dict] = {}
+    """Each known student once (two records naming one student by id, email or login are
+    one), with their best graded record (or, when none was graded, one that says why) and
+    whether it was graded."""
+    best: list[list] = []  # [person, record]
     for r in records:
         for person in _people(r):
-            current = best.get(person)
-            if current is None or (_graded(r) and (not _graded(current)
-                                                    or _total(r, points) > _total(current, points))):
-                best[person] = r
-    return sorted(((p, r, _graded(r)) for p, r in best.items()),
+            entry = next((e for e in best if same_student(e[0], person)), None)
+            if entry is None:
+                best.append([person, r])
+                continue
+            current = entry[1]
+            if _graded(r) and (not _graded(current)
+                               or _total(r, points) > _total(current, points)):
+                entry[1] = r
+    return sorted(((p, r, _graded(r)) for p, r in best),
                   key=lambda item: (item[0].name, item[0].sid, item[0].email))
 
 
@@ -129,7 +141,10 @@ def write_lms(records: list[dict], points: dict[str, float], out: Path, assignme
                       "status": record["status"]})
     head = {"Student": POINTS_ROW, "ID": "", "SIS User ID": "", "SIS Login ID": "",
             "Section": "", assignment: possible}
-    pd.DataFrame([head, *canvas], columns=list(head)).to_csv(out / "canvas.csv", index=False)
+    # With a BOM: Excel, where these files are often looked at first, reads them as UTF-8.
+    pd.DataFrame([head, *canvas], columns=list(head)).to_csv(
+        out / "canvas.csv", index=False, encoding="utf-8-sig")
     pd.DataFrame(plain, columns=["student_id", "name", "email", "score", "points_possible",
-                                 "percent", "status"]).to_csv(out / "gradebook.csv", index=False)
+                                 "percent", "status"]).to_csv(
+        out / "gradebook.csv", index=False, encoding="utf-8-sig")
     return len(best)

@@ -62,17 +62,22 @@ def folder_name(path: Path) -> str:
     return f"{stem}-{hashlib.sha256(resolved.encode('utf-8', 'surrogateescape')).hexdigest()[:10]}"
 
 
-def discover(paths, only=()) -> list[Submission]:
+def discover(paths, only=(), skipped: list | None = None) -> list[Submission]:
     """Every file under ``paths`` (files, or folders searched recursively), each once.
 
     In folders, a Gradescope export's metadata is not a submission, and with ``only`` (glob
     patterns such as ``*.ipynb``) neither is a file whose name matches none of them; a file
-    named in ``paths`` itself is always one."""
+    named in ``paths`` itself is always one. Patterns match in any case; files they leave
+    out are added to ``skipped`` when it is given."""
     found, seen = [], set()
     for path in paths:
         for file in _files(Path(path)):
-            if Path(path).is_dir() and (file.name in NOT_SUBMISSIONS or only and not any(
-                    fnmatch.fnmatch(file.name, pattern) for pattern in only)):
+            if Path(path).is_dir() and file.name in NOT_SUBMISSIONS:
+                continue
+            if Path(path).is_dir() and only and not any(
+                    fnmatch.fnmatchcase(file.name.lower(), pattern.lower()) for pattern in only):
+                if skipped is not None:
+                    skipped.append(file)
                 continue
             name = folder_name(file)
             if name not in seen:

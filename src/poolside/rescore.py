@@ -79,11 +79,15 @@ def _last_line(text: str) -> str:
 
 def changes(before: list[dict], after: list[dict]) -> str:
     """What a rescore changed, in one line ("3 submissions changed score; 2 lost points on
-    q15b; 1 gained points on q3"); ``before`` and ``after`` are records matched by name."""
+    q15b; 1 gained points on q3; 4 got different feedback"); ``before`` and ``after`` are
+    records matched by name."""
     old = {r["name"]: r.get("scores") or {} for r in before}
-    changed, lost, gained = 0, Counter(), Counter()
+    said = {r["name"]: [c.get("message") for c in r.get("checks") or []] for r in before}
+    changed, lost, gained, reworded = 0, Counter(), Counter(), 0
     for record in after:
         previous, now = old.get(record["name"], {}), record.get("scores") or {}
+        reworded += said.get(record["name"]) != [c.get("message")
+                                                 for c in record.get("checks") or []]
         moved = False
         for question in dict.fromkeys([*previous, *now]):
             a, b = float(previous.get(question, 0.0)), float(now.get(question, 0.0))
@@ -96,4 +100,6 @@ def changes(before: list[dict], after: list[dict]) -> str:
     parts = [f"{changed} submission(s) changed score"]
     parts += [f"{n} lost points on {q}" for q, n in lost.most_common()]
     parts += [f"{n} gained points on {q}" for q, n in gained.most_common()]
+    if reworded:
+        parts.append(f"{reworded} got different feedback")
     return "; ".join(parts)

@@ -12,13 +12,15 @@ their own or their folder's name being a student's id, email or the email's loca
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
-__all__ = ["Person", "read_export", "read_roster", "find_exports", "identify", "EXPORT_METADATA"]
+__all__ = ["Person", "read_export", "read_roster", "find_exports", "identify", "same_student",
+           "EXPORT_METADATA"]
 
 EXPORT_METADATA = "submission_metadata.yml"
 
@@ -97,6 +99,25 @@ _COLUMNS = {
 }
 
 
+def _text(path: Path) -> str:
+    """A roster's text: UTF-8 (with or without Excel's BOM), else Windows' Latin encoding,
+    as Excel saves a CSV."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _dialect(path: Path):
+    """Commas, or the semicolons or tabs a spreadsheet in some locales writes."""
+    head = _text(path)[:4096]
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
 def read_roster(path: Path) -> tuple[list[Person], dict[str, Person]]:
     """The students of a roster CSV, and those its ``file`` column names (by file name).
 
@@ -105,8 +126,7 @@ def read_roster(path: Path) -> tuple[list[Person], dict[str, Person]]:
     ValueError
         When no column says who a row is (an id, a name or an email).
     """
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(csv.DictReader(io.StringIO(_text(path)), dialect=_dialect(path)))
     headers = {h.strip().lower(): h for h in (rows[0].keys() if rows else [])}
     canvas = "sis user id" in headers
 
@@ -136,21 +156,34 @@ def read_roster(path: Path) -> tuple[list[Person], dict[str, Person]]:
             continue
         if "points possible" in person.name.lower():  # a Canvas export's second row
             continue
+        if person.name.lower() == "student, test":  # Canvas's test student
+            continue
         people.append(person)
         if "file" in headers and (row.get(headers["file"]) or "").strip():
             by_file[Path(row[headers["file"]].strip()).name] = person
     return people, by_file
 
 
-def _same(a: Person, b: Person) -> bool:
-    return bool((a.sid and a.sid == b.sid) or (a.email and a.email.lower() == b.email.lower()))
+def same_student(a: Person, b: Person) -> bool:
+    """Whether two records name one student: the same student id, email, Canvas id, or a
+    login that is the other's login or email's local part."""
+    def local(p: Person) -> str:
+        return p.email.split("@")[0].lower() if "@" in p.email else ""
+
+    return bool((a.sid and a.sid == b.sid)
+                or (a.email and a.email.lower() == b.email.lower())
+                or (a.canvas_id and a.canvas_id == b.canvas_id)
+                or (a.login and a.login.lower() in {b.login.lower(), local(b)})
+                or (b.login and b.login.lower() == local(a)))
 
 
 def _merged(known: Person, roster: list[Person]) -> Person:
-    """``known`` (from an export) with what the roster adds about the same student."""
+    """The roster's record of the student ``known`` (from an export) names, with what only
+    the export knows (an email, say) filled in; ``known`` itself when the roster lacks them."""
     for person in roster:
-        if _same(known, person):
-            return replace(person, **{k: v for k, v in vars(known).items() if v})
+        if same_student(known, person):
+            return replace(person, **{k: v for k, v in vars(known).items()
+                                      if v and not getattr(person, k)})
     return known
 
 
