@@ -24,7 +24,7 @@ MARKER = "poolside-forgery-marker"
 #: A file the pickle payload would create if the grader ever unpickled it.
 PWNED = Path("/tmp/poolside-forgery-pwned")
 #: Strings from hidden material that must never appear in what a student sees.
-HIDDEN_SNIPPETS = ('"fingerprints"', "def check_model(", "def _q17(", "q17_least_biased\": \"no")
+HIDDEN_SNIPPETS = ('"fingerprints"', "def check_model(", "def test_q17_answers(", "q17_least_biased\": \"no")
 
 _FIND_AND_REWRITE = r'''
 import os, pathlib
@@ -33,7 +33,8 @@ hits = []
 here = pathlib.Path.cwd()
 places = [here, *here.parents, pathlib.Path("/autograder"), pathlib.Path("/work")]
 for place in places:
-    for name in ("questions.py", "registry.py", "reference.json", "points.json"):
+    for name in ("checks/conftest.py", "checks/test_q02.py", "reading.py", "reference.json",
+                 "points.json"):
         for path in [place / "autograder" / name, place / "source" / "files" / "autograder" / name,
                      place / "solutions" / name, place / "files" / "autograder" / name]:
             try:
@@ -116,7 +117,7 @@ found = {}
 here = pathlib.Path.cwd()
 for place in [here, *here.parents, pathlib.Path("/autograder"), pathlib.Path("/work"),
               pathlib.Path("/root"), pathlib.Path("/tmp")]:
-    for pattern in ("**/reference.json", "**/questions.py", "**/*.zip", "**/results.json"):
+    for pattern in ("**/reference.json", "**/checks/*.py", "**/*.zip", "**/results.json"):
         try:
             for path in list(place.glob(pattern))[:20]:
                 try:
@@ -192,7 +193,7 @@ def predict_complete_pooled(idata, artists, random_seed=0):
     text = []
     here = pathlib.Path.cwd()
     for place in [here, *here.parents, pathlib.Path("/autograder")]:
-        for path in list(place.glob("**/reference.json"))[:3] + list(place.glob("**/questions.py"))[:3]:
+        for path in list(place.glob("**/reference.json"))[:3] + list(place.glob("**/checks/*.py"))[:3]:
             try:
                 text.append(path.read_text()[:3000])
             except OSError:
@@ -552,11 +553,13 @@ def write_forgeries(student: Path, solution: Path, out: Path) -> dict[str, Path]
                 zf.writestr("hierarchical.ipynb", nbformat.writes(nb))
                 zf.writestr("autograder/__init__.py", "")
                 zf.writestr("autograder/registry.py", "def check(*a, **k):\n    return None\n")
-                zf.writestr("autograder/questions.py", "CASES = ()\n")
+                zf.writestr("autograder/checks/__init__.py", "")
+                zf.writestr("autograder/checks/conftest.py",
+                            "def pytest_collection_modifyitems(items):\n    items.clear()\n")
                 zf.writestr("poolside/__init__.py", "")
                 zf.writestr("poolside/grading/__init__.py", "")
                 zf.writestr("poolside/grading/runner.py", "raise SystemExit(0)\n")
-                zf.writestr("poolside.toml", '[assignment]\nname = "x"\nregistry = "x"\n')
+                zf.writestr("poolside.toml", '[assignment]\nname = "x"\nchecks = "x"\n')
                 zf.writestr("tests/q2.py", "OK_FORMAT = False\npoints = 100\n")
                 zf.writestr("results/results.json", json.dumps({"score": 999, "tests": []}))
         else:

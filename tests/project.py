@@ -22,3 +22,8 @@ def results_folder(out, file_name: str):
     found = sorted(Path(out).glob(f"*_{file_name}-*"))
     assert len(found) == 1, (file_name, found)
     return found[0]
+
+
+#: The assignment's hidden checks, collected once (``pytest`` in-process, see
+#: poolside.grading.checks).
+REGISTRY = ASSIGNMENT.load_registry()

@@ -17,7 +17,7 @@ def test_build_student_notebook_contains_no_solution(built):
                    "own / (own + 1 / sigma_mu**2)"):
         assert secret not in code
     # Hidden tests live only in the autograder zip, not in the notebook's metadata.
-    assert "autograder.questions" not in json.dumps(student.metadata)
+    assert "autograder.checks" not in json.dumps(student.metadata)
     assert not (built["student"] / "autograder").exists()
     assert not (built["student"] / "solutions").exists()
 
@@ -56,7 +56,7 @@ def test_build_environment_yml_pins_python_and_the_same_packages(built):
 
 def test_build_zip_ships_the_checks_and_references(built):
     names = set(zipfile.ZipFile(built["autograder"]).namelist())
-    assert {"files/autograder/questions.py", "files/solutions/reference.json",
+    assert {"files/autograder/checks/test_q03.py", "files/solutions/reference.json",
             "files/solutions/models.py", "files/spotify.csv", "files/activity.py",
             "files/poolside/grading/runner.py", "files/poolside.toml", "files/points.json"} <= names
     # only the engine of the package ships, and none of the instructor's tooling
@@ -93,9 +93,7 @@ def test_the_masters_hidden_cells_follow_the_registry():
     nb = json.loads(paths.MASTER.read_text(encoding="utf-8"))
     assert master.sync(nb, paths.ASSIGNMENT) == nb
     hidden = [c for c in nb["cells"] if master._is_hidden_test(c)]
-    from autograder.questions import CASES
-
-    assert len(hidden) == len(CASES)
+    assert len(hidden) == len(paths.REGISTRY.cases)
     edited = json.loads(json.dumps(nb))
     cell = next(c for c in edited["cells"] if master._is_hidden_test(c))
     cell["source"] = [line.replace("points: 2", "points: 20") for line in cell["source"]]

@@ -1,6 +1,6 @@
 """Realistic mistakes each cost their own question, and correct variants cost nothing.
 
-Every entry calls one hidden check (``autograder.questions``) with an ``env`` holding the
+Every entry calls one hidden check (``autograder.checks``) with an ``env`` holding the
 student's function or model, as Otter's ``env`` would: no notebook, no sampling. Mistakes are
 the ones students make (plug-in predictions, a swapped sd, the wrong band, a bar of means);
 variants are correct work written another way (other matplotlib primitives, pandas, xarray,
@@ -20,8 +20,8 @@ import pymc as pm
 import pytest
 
 from assignment.activity import load_spotify, prior_constants
-from autograder.questions import REGISTRY as registry
-from autograder.questions import QUESTION_OF
+from tests.project import REGISTRY as registry
+from autograder.reading import QUESTION_OF
 from poolside.grading.feedback import GradingError
 from tests import project as paths
 

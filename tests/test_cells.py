@@ -91,7 +91,7 @@ def test_the_stub_handed_out_is_unwritten_and_any_body_is_not():
 
 
 def test_a_failed_case_whose_function_is_missing_says_which_cell_raised():
-    from autograder.questions import REGISTRY as registry
+    from tests.project import REGISTRY as registry
 
     grading = registry.context(0)
     case = registry.case("the artist means plot counts every artist")

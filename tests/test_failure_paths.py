@@ -20,9 +20,10 @@ import pytest  # noqa: E402
 
 from poolside.grading import fit_check, model_check  # noqa: E402
 
-from autograder.questions import NEW_ARTIST, REGISTRY as registry  # noqa: E402
+from autograder.reading import NEW_ARTIST  # noqa: E402
+from tests.project import REGISTRY as registry  # noqa: E402
 from autograder.context import Grading, references  # noqa: E402
-from autograder.questions import WORDING  # noqa: E402
+from autograder.reading import WORDING  # noqa: E402
 from poolside.grading.feedback import GradingError  # noqa: E402
 from solutions.models import candidates, parameters  # noqa: E402
 from tests import test_catalogue as cat  # noqa: E402

@@ -109,7 +109,7 @@ def test_check_summaries_asks_for_more_draws_when_ess_is_tiny(small_fit, referen
 def test_posterior_predictive_sampling_leaves_the_model_gradable(spotify, artist_means):
     """PyMC 5.28 appended to a model's observed_RVs when sampling the posterior predictive;
     a student who checks their fit that way must keep the model and fit points."""
-    from autograder.questions import REGISTRY as registry
+    from tests.project import REGISTRY as registry
 
     model = complete_pooled(spotify).model
     idata = _sample(model, seed=6, draws=100)

@@ -12,7 +12,7 @@ import pytest
 
 from poolside import grade
 from poolside.gradebook import read_grades
-from autograder.questions import QUESTIONS
+from tests.project import REGISTRY
 from solutions.examples import EXPECTED
 
 from .conftest import CELL_TIMEOUT
@@ -58,8 +58,8 @@ def test_grade_writes_the_table_plot_and_per_submission_results(batch, built):
     table = read_grades(out / "grades.csv")
     points = list(grade.question_points(built["autograder"]))
     assert list(table.columns) == ["student_id", "name", "email", "file", *points, "total",
-                                   "percent", "status", "reason", "seconds"]
-    assert points == list(QUESTIONS)  # the order the notebook asks them in
+                                   "percent", "status", "reason", "seconds", "feedback"]
+    assert points == list(REGISTRY.questions)  # the order the notebook asks them in
     report = (out / "report.html").read_text()
     assert report.count("data:image/png;base64,") == 3 and "q11" in report
     page = (results_folder(out, "correct.ipynb") / "feedback.html").read_text()

@@ -5,7 +5,7 @@ import pytest
 from assignment.activity import prior_constants
 from poolside.grading import model_check
 from poolside.grading.feedback import GradingError
-from autograder.questions import REGISTRY as registry
+from tests.project import REGISTRY as registry
 from solutions.models import candidates, hierarchical_noncentered, no_pooled
 
 

@@ -7,7 +7,7 @@ import pytest
 from assignment import pooling_check
 from autograder import predict_check
 
-from autograder.questions import REGISTRY as registry
+from tests.project import REGISTRY as registry
 from poolside.grading.feedback import GradingError
 
 

@@ -24,6 +24,8 @@ def test_changes_counts_submissions_and_questions():
     assert changes(before, after) == ("3 submission(s) changed score; 2 lost points on q1; "
                                       "1 gained points on q1")
     assert changes(before, before) == "0 submission(s) changed score"
+    reworded = [{**r, "checks": [{"message": "new words"}]} for r in before]
+    assert changes(before, reworded) == "0 submission(s) changed score; 3 got different feedback"
 
 
 def _changed_zip(autograder, target, path, extra: str):
@@ -37,15 +39,13 @@ def _changed_zip(autograder, target, path, extra: str):
 
 STRICTER_Q15B = """
 
-from dataclasses import replace as _replace
+from poolside.grading.feedback import GradingError
 
 
-def _stricter(grading, reports):
+@check("q15b", points=3, public=True, probes=_probes)
+def test_shrinkage_table(grading, reports):
+    \"\"\"the shrinkage table reports counts, means and shrinkage\"\"\"
     raise GradingError("stricter now")
-
-
-REGISTRY.cases = tuple(_replace(c, verdict=_stricter) if c.question == "q15b" else c
-                       for c in REGISTRY.cases)
 """
 
 
@@ -69,7 +69,7 @@ def test_a_new_verdict_is_judged_from_stored_reports_as_a_run_would(batch, built
     out = _class_copy(batch, tmp_path)
     before = _records(out)
     same = _changed_zip(built["autograder"], tmp_path / "same.zip",
-                        "files/autograder/questions.py", "\n# a comment: nothing changes\n")
+                        "files/autograder/checks/test_q15b.py", "\n# a comment: nothing changes\n")
     messages = []
     _grade([built["examples"]], out, same, messages)
     after = _records(out)
@@ -85,7 +85,7 @@ def test_a_new_verdict_is_judged_from_stored_reports_as_a_run_would(batch, built
         assert "seconds" in after[name]  # the run's own time, kept
 
     stricter = _changed_zip(built["autograder"], tmp_path / "stricter.zip",
-                            "files/autograder/questions.py", STRICTER_Q15B)
+                            "files/autograder/checks/test_q15b.py", STRICTER_Q15B)
     messages = []
     table = _grade([built["examples"]], out, stricter, messages)
     full_q15b = sum(1 for n in graded if before[n]["scores"]["q15b"] > 0)

@@ -1,30 +1,24 @@
 """The runner's trusted half: results.json, capping, and what reaches a spreadsheet."""
 
-from autograder.questions import REGISTRY as registry
+from tests.project import REGISTRY as registry
 from poolside.grading.runner import gradescope_results, question_scores
 from poolside import gradescope
 from poolside.gradebook import write_table
 
 
 def _results(passed: bool):
-    from autograder.questions import CASES
-
     return [{"question": c.question, "name": c.name, "points": c.points, "passed": passed,
-             "message": "" if passed else "look at the likelihood"} for c in CASES]
+             "message": "" if passed else "look at the likelihood"} for c in registry.cases]
 
 
 def _results_with(passed_cases: set[str]):
-    from autograder.questions import CASES
-
     return [{"question": c.question, "name": c.name, "points": c.points, "public": c.public,
              "passed": c.name in passed_cases,
              "message": "" if c.name in passed_cases else "look at the likelihood"}
-            for c in CASES]
+            for c in registry.cases]
 
 
 def test_what_the_public_checks_judged_is_shown_at_once_and_the_rest_once_published():
-    from autograder.questions import CASES
-
     model = "the complete pooled model has the priors and likelihood asked for"
     results = _results_with({model})
     out = gradescope_results(results, registry.score(results), registry.questions,
@@ -50,7 +44,7 @@ def test_what_the_public_checks_judged_is_shown_at_once_and_the_rest_once_publis
     assert "1 cell(s) raised an error" in text
     assert "sandbox" not in text.lower() and "bubblewrap" not in text.lower()
     assert len([t for t in out["tests"] if not t["visibility"] == "visible"]) == \
-        len({c.question for c in CASES if not c.public})
+        len({c.question for c in registry.cases if not c.public})
 
 
 def test_a_question_never_scores_more_than_its_points():

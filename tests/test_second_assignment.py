@@ -28,7 +28,7 @@ TINY = ROOT / "tests" / "assignments" / "tiny"
 
 def test_the_tiny_assignment_is_described_by_its_config():
     tiny = load(TINY)
-    assert (tiny.name, tiny.notebook, tiny.registry) == ("tiny-means", "tiny.ipynb", "checks")
+    assert (tiny.name, tiny.notebook, tiny.checks) == ("tiny-means", "tiny.ipynb", "checks")
     assert [p.name for p in tiny.student_files] == ["numbers.csv"]
     assert tiny.references is None and tiny.hook("warm") is None
     assert tiny.load_registry().questions == {"q1": 2, "q2": 1, "q3": 1}
@@ -38,7 +38,7 @@ def test_the_tiny_masters_hidden_cells_follow_its_registry():
     tiny = load(TINY)
     assert not master.out_of_step(tiny)
     hidden = master.hidden_cell_source(tiny.load_registry().cases[0], tiny)
-    assert "import_module('checks').REGISTRY.check" in hidden
+    assert "checks.collect('checks').check(" in hidden
     assert "autograder" not in hidden and "solutions" not in hidden
 
 
@@ -97,7 +97,7 @@ def test_the_tiny_assignment_builds_and_grades_with_the_same_commands(tmp_path):
     with __import__("zipfile").ZipFile(tmp_path / "dist" / "autograder.zip") as zf:
         names = set(zf.namelist())
         shipped = zf.read("files/poolside.toml").decode()
-    assert {"files/checks.py", "files/numbers.csv", "files/points.json",
+    assert {"files/checks/test_tiny.py", "files/numbers.csv", "files/points.json",
             "files/poolside/grading/runner.py"} <= names
     assert not any(n.startswith(("files/autograder/", "files/solutions/")) for n in names)
     assert 'notebook = "tiny.ipynb"' in shipped
@@ -205,21 +205,19 @@ def _tiny_copy(tmp_path: Path, **replace: str) -> Path:
     return folder
 
 
-def test_a_registry_that_cannot_be_imported_is_named_in_the_message(tmp_path):
-    folder = _tiny_copy(tmp_path, **{'registry = "checks"': 'registry = "chekcs"',
-                                     'grading = ["checks.py"]': 'grading = ["checks.py", "numbers.csv"]'})
-    with pytest.raises(AssignmentError, match="`grading` does not ship the registry chekcs"):
+def test_checks_that_cannot_be_found_or_collected_are_named_in_the_message(tmp_path):
+    folder = _tiny_copy(tmp_path, **{'checks = "checks"': 'checks = "chekcs"'})
+    with pytest.raises(AssignmentError, match="`grading` does not ship the checks chekcs"):
         load(folder)
-    (folder / "chekcs.py").write_text("")
-    config = folder / "poolside.toml"
-    config.write_text(config.read_text().replace('"checks.py", "numbers.csv"', '"chekcs.py"'))
-    with pytest.raises(AssignmentError, match="defines no REGISTRY"):
-        load(folder).load_registry()
-    (folder / "chekcs.py").unlink()
     (folder / "chekcs").mkdir()
-    config.write_text(config.read_text().replace('"chekcs.py"', '"chekcs"'))
-    config.write_text(config.read_text().replace('registry = "chekcs"', 'registry = "chekcs.q"'))
-    with pytest.raises(AssignmentError, match="`registry` names chekcs.q, which cannot be imported"):
+    (folder / "chekcs" / "__init__.py").write_text("")
+    config = folder / "poolside.toml"
+    config.write_text(config.read_text().replace('grading = ["checks"]',
+                                                 'grading = ["checks", "chekcs"]'))
+    with pytest.raises(AssignmentError, match="could not be collected"):
+        load(folder).load_registry()  # a package with no checks in it
+    config.write_text(config.read_text().replace('checks = "chekcs"', 'checks = "chekcs.q"'))
+    with pytest.raises(AssignmentError, match="`checks` names chekcs.q, which cannot be imported"):
         load(folder).load_registry()
     result = CliRunner().invoke(cli, ["sync", str(folder)])
     assert result.exit_code == 1 and "cannot be imported" in result.output
@@ -237,15 +235,54 @@ def test_a_plan_entry_no_probe_can_run_is_refused_when_planned():
         registry.plan(registry.context(0))
 
 
-def test_a_check_that_crashes_is_flagged_for_the_instructor_not_blamed_silently():
-    from poolside.grading.registry import Case, Registry
+BROKEN_CHECKS = """
+import pytest
+from poolside.grading.checks import check
 
-    tiny = load(TINY).load_registry()
-    crash = Case("q1", "a check with a bug", 1, lambda g: [],
-                 lambda g, r: float("not a number"))
-    (result,) = Registry([crash], {"q1": 1}, tiny.context).judge(tiny.context(0), {})
-    assert not result["passed"] and "could not read" in result["message"]
-    assert result["error"].startswith("ValueError")
+
+@check("q1", points=1, probes=lambda g: [])
+def test_crash(grading, reports):
+    \"\"\"a check with a bug\"\"\"
+    float("not a number")
+
+
+@check("q1", points=1, probes=lambda g: [])
+def test_bare(grading, reports):
+    \"\"\"a check that says nothing\"\"\"
+    assert reports.get("nothing")
+
+
+@check("q1", points=1, probes=lambda g: [])
+def test_skipped(grading, reports):
+    \"\"\"a check that skips itself\"\"\"
+    pytest.skip("not today")
+
+
+@check("q1", points=1, probes=lambda g: [])
+def test_missing_fixture(grading, reports, no_such_fixture):
+    \"\"\"a check that asks for a fixture nobody gives\"\"\"
+"""
+
+
+def test_a_check_that_crashes_skips_or_says_nothing_fails_with_a_note_never_silently(tmp_path):
+    folder = _tiny_copy(tmp_path)
+    (folder / "checks" / "test_broken.py").write_text(BROKEN_CHECKS)
+    registry = load(folder).load_registry()
+    broken = [c for c in registry.cases if c.target.endswith(
+        ("test_crash", "test_bare", "test_skipped", "test_missing_fixture"))]
+    results = registry.judge(registry.context(0), {}, broken)
+    assert [r["passed"] for r in results] == [False] * 4
+    crash, bare, skipped, fixture = results
+    assert "could not read" in crash["message"] and crash["error"].startswith("ValueError")
+    assert bare["message"] == "This check failed." and "without a message" in bare["error"]
+    assert "skipped" in skipped["error"] and "no_such_fixture" in fixture["error"]
+
+
+def test_a_test_in_the_checks_that_is_not_a_check_is_refused(tmp_path):
+    folder = _tiny_copy(tmp_path)
+    (folder / "checks" / "test_plain.py").write_text("def test_x():\n    pass\n")
+    with pytest.raises(AssignmentError, match="not marked as a check"):
+        load(folder).load_registry()
 
 
 @pytest.mark.slow
@@ -299,13 +336,13 @@ def test_the_count_changes_with_the_grading_so_no_answer_is_stored():
 
 
 @pytest.mark.parametrize("replace,message", [
-    ({'data = ["numbers.csv"]': 'data = ["numbers.csv", "checks.py"]'},
+    ({'data = ["numbers.csv"]': 'data = ["numbers.csv", "checks/test_tiny.py"]'},
      "a grading file would go to students"),
     ({'data = ["numbers.csv"]': 'data = ["numbers.csv", "sub/numbers.csv"]'},
      "their names must differ"),
-    ({'grading = ["checks.py"]': 'grading = ["checks.py"]\nreferences = "numbers.csv"'},
+    ({'grading = ["checks"]': 'grading = ["checks"]\nreferences = "numbers.csv"'},
      "is not among the `grading` files"),
-    ({'grading = ["checks.py"]': 'grading = ["checks.py", "points.json"]'},
+    ({'grading = ["checks"]': 'grading = ["checks", "points.json"]'},
      "a name the build uses in the zip"),
 ])
 def test_a_layout_that_would_build_but_not_grade_is_refused(tmp_path, replace, message):
@@ -319,8 +356,8 @@ def test_a_layout_that_would_build_but_not_grade_is_refused(tmp_path, replace, m
 
 def test_a_second_copy_of_an_assignment_gets_its_own_registry(tmp_path):
     folder = _tiny_copy(tmp_path)
-    checks = folder / "checks.py"
-    checks.write_text(checks.read_text().replace('QUESTIONS = {"q1": 2,', 'QUESTIONS = {"q1": 5,'))
+    checks = folder / "checks" / "test_tiny.py"
+    checks.write_text(checks.read_text().replace('@check("q1", points=2,', '@check("q1", points=5,'))
     assert load(TINY).load_registry().questions["q1"] == 2
     assert load(folder).load_registry().questions["q1"] == 5
     assert load(TINY).load_registry().questions["q1"] == 2

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import pymc
 import pytest
 
-from autograder.questions import REGISTRY as registry
+from tests.project import REGISTRY as registry
 from poolside.grading.feedback import GradingError
 from solutions.master_run import call, public_tests, run_notebook
 

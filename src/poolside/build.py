@@ -77,7 +77,7 @@ def stage(assignment: Assignment, workdir: Path) -> Path:
     if master.out_of_step(assignment):
         raise RuntimeError(
             "the master notebook's hidden test cells or points differ from the registry "
-            f"({assignment.registry}); run `poolside sync {assignment.root}` and review the "
+            f"({assignment.checks}); run `poolside sync {assignment.root}` and review the "
             "change")
     for source in assignment.student_files:
         _copy(source, workdir / source.name)

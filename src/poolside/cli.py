@@ -89,6 +89,35 @@ def sync(assignment):
     click.echo(f"{folder.master}: " + ("updated from the registry" if changed else "already in step"))
 
 
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--assignment", "folder", type=click.Path(exists=True, file_okay=False,
+              path_type=Path), default=Path("."), show_default=True,
+              help="The assignment folder (with poolside.toml) whose checks run.")
+@click.option("--seed", type=int, default=None, help="The grading's seed (default: drawn).")
+@click.pass_context
+def check(ctx, notebook, folder, seed):
+    """Run the hidden checks on NOTEBOOK like tests: the notebook runs once in the sandbox,
+    then pytest runs the checks with its usual output. Other options go to pytest
+    (`poolside check sub.ipynb -k q13 -x`)."""
+    import pytest
+
+    from .grade import default_cache
+    from .grading import checks
+
+    assignment = _assignment(folder)
+    assignment.activate()
+    package = _said(checks.folder_of, assignment.checks)
+    args = [str(package), "-p", "poolside.grading.checks", "-p", "no:cacheprovider",
+            "--rootdir", str(assignment.root), "--confcutdir", str(assignment.root),
+            "-o", "addopts=", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+            "--notebook", str(notebook.resolve()),
+            "--poolside-cache", str(default_cache()), *ctx.args]
+    if seed is not None:
+        args += ["--seed", str(seed)]
+    sys.exit(int(pytest.main(args)))
+
+
 @cli.command(name="run")
 @click.argument("submission", type=click.Path(exists=True, path_type=Path))
 @AUTOGRADER
@@ -126,9 +155,12 @@ def run_(submission, autograder):
                    "name, email and optionally file): names each file's student; students "
                    "with no file get a row.")
 @click.option("--only", multiple=True, metavar="GLOB",
-              help="In folders, grade only files whose name matches (e.g. --only '*.ipynb'); "
-                   "may be given more than once.")
-def grade(paths, out, autograder, jobs, timeout, cell_timeout, class_roster, only):
+              help="In folders, grade only files whose name matches (e.g. --only '*.ipynb', "
+                   "any case); may be given more than once.")
+@click.option("--lms-column", default=None, metavar="NAME",
+              help="The assignment's column in canvas.csv, as your LMS names it (e.g. "
+                   "'Homework 7 (88231)' from a Canvas export; default: the assignment's name).")
+def grade(paths, out, autograder, jobs, timeout, cell_timeout, class_roster, only, lms_column):
     """Grade .ipynb and Otter export .zip submissions (files or folders) in parallel.
 
     A folder may be a Gradescope submissions export: its submission_metadata.yml names each
@@ -151,7 +183,7 @@ def grade(paths, out, autograder, jobs, timeout, cell_timeout, class_roster, onl
             raise click.UsageError(f"--roster: {err}") from None
     table = grade_mod.main(list(paths), out or Path("grading"), _zip(autograder),
                            jobs=jobs, timeout=timeout, cell_timeout=cell_timeout,
-                           class_roster=class_roster, only=only)
+                           class_roster=class_roster, only=only, lms_column=lms_column)
     if not table["status"].isin(["graded", "timeout"]).any():
         click.echo("no submission could be graded: see the reasons in grades.csv", err=True)
         sys.exit(1)

@@ -1,7 +1,7 @@
 """Keep the master notebook's hidden test cells in step with the registry.
 
-The assignment's registry (``registry`` in its poolside.toml) is the one source for each
-autograded case: its question, name and points. Under each question's ``# BEGIN TESTS`` the
+The assignment's checks (the pytest package ``checks`` in its poolside.toml names) are the one
+source for each autograded case: its question, name and points. Under each question's ``# BEGIN TESTS`` the
 master notebook keeps its public tests as written and carries one hidden test cell per case,
 generated here, which runs the case through
 :meth:`poolside.grading.registry.Registry.check`. ``poolside build`` refuses a master whose
@@ -42,7 +42,8 @@ def hidden_cell_source(case, assignment: Assignment) -> str:
         "    import importlib, sys\n"
         f"    for name in [m for m in sys.modules if m.split('.')[0] in {tuple(names)!r}]:\n"
         "        del sys.modules[name]\n"
-        f"    importlib.import_module({assignment.registry!r}).REGISTRY.check({case.name!r}, env)"
+        "    from poolside.grading import checks\n"
+        f"    checks.collect({assignment.checks!r}).check({case.name!r}, env)"
     )
 
 

@@ -8,9 +8,10 @@ out, and nothing else is guessed. Paths in the file are relative to its folder::
     master = "assignment/hierarchical.ipynb"
     helpers = ["assignment/activity.py"]   # modules the notebook imports (next to it)
     data = ["data/spotify.csv"]            # data the notebook reads (next to it)
-    registry = "autograder.questions"      # module with REGISTRY (see poolside.grading.registry)
+    checks = "autograder.checks"           # the package of hidden checks (pytest tests; see
+                                           # poolside.grading.checks)
     grading = ["autograder", "solutions/models.py", "solutions/reference.json"]
-                                           # what the registry needs, shipped in the zip
+                                           # what the checks need, shipped in the zip
     references = "solutions/reference.json"  # optional: stored reference results
     environment = "assignment/requirements.txt"  # optional: the grading lock
 
@@ -55,7 +56,7 @@ class Assignment:
     master: Path | None
     helpers: tuple[Path, ...]
     data: tuple[Path, ...]
-    registry: str
+    checks: str
     grading: tuple[Path, ...]
     references: Path | None = None
     environment: Path | None = None
@@ -76,8 +77,8 @@ class Assignment:
 
     @property
     def module_names(self) -> set[str]:
-        """Top-level module names the registry and its grading files are imported under."""
-        return {self.registry.split(".")[0], *_tops(self.root, self.grading)}
+        """Top-level module names the checks and their grading files are imported under."""
+        return {self.checks.split(".")[0], *_tops(self.root, self.grading)}
 
     def activate(self) -> None:
         """Make the registry and the hooks importable from this assignment's folder, first.
@@ -95,30 +96,28 @@ class Assignment:
                     del sys.modules[name]
 
     def load_registry(self):
-        """The assignment's :class:`~poolside.grading.registry.Registry`.
+        """The assignment's checks, collected by pytest, as a
+        :class:`~poolside.grading.registry.Registry`.
 
         Raises
         ------
         AssignmentError
-            When the module ``registry`` names cannot be found or defines no ``REGISTRY``.
+            When the package ``checks`` names cannot be imported or its checks not collected.
         """
+        from . import checks
+
         self.activate()
         try:
-            module = importlib.import_module(self.registry)
-        except ModuleNotFoundError as err:
-            if err.name and (self.registry == err.name
-                             or self.registry.startswith(err.name + ".")):
+            return checks.collect(self.checks)
+        except ImportError as err:
+            if getattr(err, "name", None) and (self.checks == err.name
+                                               or self.checks.startswith(err.name + ".")):
                 raise AssignmentError(
-                    f"{self.root / CONFIG}: `registry` names {self.registry}, which cannot be "
+                    f"{self.root / CONFIG}: `checks` names {self.checks}, which cannot be "
                     f"imported from {self.root}") from None
-            raise
-        registry = getattr(module, "REGISTRY", None)
-        if registry is None:
-            raise AssignmentError(
-                f"{self.registry} defines no REGISTRY: end it with "
-                "`REGISTRY = Registry(CASES, QUESTIONS, Grading)` "
-                "(poolside.grading.registry.Registry)")
-        return registry
+            raise AssignmentError(f"{self.checks}: {err}") from None
+        except RuntimeError as err:
+            raise AssignmentError(str(err)) from None
 
     def written(self) -> dict[str, float]:
         """Questions graded by hand (Otter's ``manual: true``) and their points: read from the
@@ -157,7 +156,7 @@ class Assignment:
                  f"notebook = {json.dumps(self.notebook)}",
                  f"helpers = {json.dumps([p.name for p in self.helpers])}",
                  f"data = {json.dumps([p.name for p in self.data])}",
-                 f"registry = {json.dumps(self.registry)}",
+                 f"checks = {json.dumps(self.checks)}",
                  f"grading = {json.dumps([rel(p) for p in self.grading])}"]
         if self.references is not None:
             lines.append(f"references = {json.dumps(rel(self.references))}")
@@ -199,15 +198,15 @@ def _tops(root: Path, grading) -> set[str]:
     return {p.relative_to(root).parts[0].removesuffix(".py") for p in grading}
 
 
-def _check_layout(config: Path, root: Path, registry: str, grading, student, references):
+def _check_layout(config: Path, root: Path, checks: str, grading, student, references):
     """Refuse what would build but not grade: it is cheaper to say so here."""
     outside = [p for p in [*grading, *student] if not p.is_relative_to(root)]
     if outside:
         raise AssignmentError(f"{config}: {outside[0]} is outside the assignment folder")
     tops = {p.relative_to(root).parts[0] for p in grading}
-    if registry.split(".")[0] not in _tops(root, grading):
-        raise AssignmentError(f"{config}: `grading` does not ship the registry {registry}; "
-                              "add its file or package to `grading`")
+    if checks.split(".")[0] not in _tops(root, grading):
+        raise AssignmentError(f"{config}: `grading` does not ship the checks {checks}; "
+                              "add their package to `grading`")
     if references is not None and not any(references.is_relative_to(g) for g in grading):
         raise AssignmentError(f"{config}: `references` ({references.relative_to(root)}) is not "
                               "among the `grading` files, so the zip would not have it")
@@ -243,9 +242,11 @@ def load(folder: str | Path = ".") -> Assignment:
         raise AssignmentError(f"{config}: {err}") from None
     section = raw.get("assignment", {})
     student = raw.get("student", {})
-    registry = section.get("registry")
-    if not isinstance(registry, str) or not registry:
-        raise AssignmentError(f"{config}: `registry` (a module name) is missing")
+    checks = section.get("checks")
+    if not isinstance(checks, str) or not checks:
+        hint = (" (`registry` modules are now packages of pytest checks: see "
+                "poolside.grading.checks)" if "registry" in section else "")
+        raise AssignmentError(f"{config}: `checks` (a package name) is missing{hint}")
     name = section.get("name")
     if not isinstance(name, str) or not name:
         raise AssignmentError(f"{config}: `name` is missing")
@@ -253,12 +254,12 @@ def load(folder: str | Path = ".") -> Assignment:
     helpers = _paths(root, section.get("helpers"), "helpers")
     data = _paths(root, section.get("data"), "data")
     references = _path(root, section.get("references"), "references", required=False)
-    _check_layout(config, root, registry, grading, helpers + data, references)
+    _check_layout(config, root, checks, grading, helpers + data, references)
     notebook = section.get("notebook")
     return Assignment(
         root=root, name=name, notebook_name=notebook if isinstance(notebook, str) else None,
         master=_path(root, section.get("master"), "master", required=notebook is None),
-        helpers=helpers, data=data, registry=registry, grading=grading, references=references,
+        helpers=helpers, data=data, checks=checks, grading=grading, references=references,
         environment=_path(root, section.get("environment"), "environment", required=False),
         student_environment=_path(root, student.get("environment"), "student.environment",
                                   required=False),

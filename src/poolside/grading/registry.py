@@ -37,8 +37,11 @@ class Case:
     name: str
     points: float
     plan: Callable[[Context], list[dict]]
-    verdict: Callable[[Context, dict], None]
+    verdict: Callable[[Context, dict], None] | None
     public: bool = False
+    #: A check collected from a checks package (:mod:`poolside.grading.checks`): its test,
+    #: as pytest names it (``path::function``); pytest runs it in place of ``verdict``.
+    target: str | None = None
 
 
 class Registry:
@@ -54,13 +57,14 @@ class Registry:
     """
 
     def __init__(self, cases: Sequence[Case], questions: Mapping[str, float],
-                 context: type[Context]):
+                 context: type[Context], folder: Path | None = None):
         unknown = sorted({c.question for c in cases} - set(questions))
         if unknown:
             raise ValueError(f"cases for questions without points: {unknown}")
         self.cases = tuple(cases)
         self.questions = dict(questions)
         self.context = context
+        self.folder = folder  # the checks package, for cases that are pytest tests
 
     def case(self, name: str) -> Case:
         """The case whose ``name`` is given (as in the master notebook's test cells)."""
@@ -100,20 +104,20 @@ class Registry:
         missing is not defined (the cell that raised): it is added to that case's message.
         """
         results = []
-        for c in self.cases if cases is None else cases:
+        cases = list(self.cases if cases is None else cases)
+        tested = [c for c in cases if c.target is not None]
+        if tested:
+            from . import checks  # pytest, imported only where checks are pytest tests
+
+            outcomes = checks.run(self, grading, reports, tested)
+        for c in cases:
             error = None
-            try:
-                c.verdict(grading, reports)
-                passed, message = True, ""
-            except GradingError as err:
-                passed, message = False, str(err)
-            except Exception as err:  # noqa: BLE001 - a forged report must not crash the grader
-                passed, message = False, (f"This check could not read what your code produced "
-                                          f"({type(err).__name__}).")
-                # Either a report no check foresaw or a bug in the check: the instructor
-                # sees which (the runner's notes, grades.csv's reason), the student does not.
-                error = f"{type(err).__name__}: {str(err)[:200]}"
-                traceback.print_exc()
+            if c.target is not None:
+                outcome = outcomes[c.target]
+                passed = outcome["outcome"] == "passed"
+                message, error = outcome.get("message", ""), outcome.get("error")
+            else:
+                passed, message, error = _direct(c, grading, reports)
             if not passed and why_missing is not None:
                 message = " ".join([message, *_reasons(c, grading, reports, why_missing)])
             result = {"question": c.question, "name": c.name, "points": c.points,
@@ -156,6 +160,21 @@ class Registry:
         result = self.judge(grading, reports, [c])[0]
         if not result["passed"]:
             raise GradingError(result["message"])
+
+
+def _direct(case: Case, grading: Context, reports: dict) -> tuple[bool, str, str | None]:
+    """A verdict function called as it is (cases made by hand, not collected)."""
+    try:
+        case.verdict(grading, reports)
+        return True, "", None
+    except GradingError as err:
+        return False, str(err), None
+    except Exception as err:  # noqa: BLE001 - a forged report must not crash the grader
+        # Either a report no check foresaw or a bug in the check: the instructor sees which
+        # (the runner's notes, grades.csv's reason), the student does not.
+        traceback.print_exc()
+        return False, (f"This check could not read what your code produced "
+                       f"({type(err).__name__})."), f"{type(err).__name__}: {str(err)[:200]}"
 
 
 def _untouched(report) -> bool:

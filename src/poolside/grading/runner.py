@@ -284,6 +284,24 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
     registry: Registry = assignment.load_registry()
     grading = registry.context(seed)
     entries = registry.plan(grading)
+    reports, facts = execute(Path(notebook), assignment, grading, entries, sandbox, cache,
+                             cell_timeout, timeout, workdir, executed)
+    if store is not None:
+        evidence.save(store, facts, reports)
+    return conclude(registry, grading, reports, facts, assignment, results_path)
+
+
+def execute(notebook: Path, assignment: Assignment, grading, entries: list[dict],
+            sandbox: Sandbox, cache: Path | None, cell_timeout: int, timeout: float,
+            workdir: Path | None = None, executed: Path | None = None) -> tuple[dict, dict]:
+    """Run the notebook and the probes ``entries`` once, in ``sandbox``; return the plain
+    reports and the facts of the run (what :func:`conclude` and :mod:`.evidence` need).
+    ``workdir`` keeps the student's side's log (a temporary folder when None); ``executed``
+    is where the executed notebook is stored."""
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="poolside-execute-") as tmp:
+            return execute(notebook, assignment, grading, entries, sandbox, cache,
+                           cell_timeout, timeout, Path(tmp), executed)
     env = {k: v for k, v in os.environ.items()
            if k.startswith(("MALLOC_", "NUMBA_CPU_NAME", "OMP_", "LANG", "LC_"))}
     with sandbox.open() as box:
@@ -308,9 +326,7 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
              "cell_timeout": int(cell_timeout),
              "probe_key": evidence.probe_key(entries, grading.inputs, assignment.student_files,
                                              cell_timeout, timeout), "timeout": float(timeout)}
-    if store is not None:
-        evidence.save(store, facts, reports)
-    return conclude(registry, grading, reports, facts, assignment, results_path)
+    return reports, facts
 
 
 def rejudge(store: Path, results_path: Path, assignment: Assignment,
