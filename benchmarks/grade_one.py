@@ -22,6 +22,9 @@ one (a folder warmed once before the first run, as ``setup.sh`` and ``poolside g
     .venv/bin/python benchmarks/grade_one.py --runs 3 \\
         --stack new=.venv/bin/python:dist \\
         --stack old=../baseline-old/.venv/bin/python:../baseline-old/dist
+
+``--also-run`` adds ``poolside run`` on the same notebook for each stack (``NAME/run``, warm):
+the zip's runner with the tool's single-file command around it.
 """
 
 from __future__ import annotations
@@ -95,14 +98,25 @@ def _command(python: str, dist: Path, cache: Path, out: str) -> tuple[list[str],
     return [python, "-m", "otter", "run", "-a", str(zip_path), "-o", out, notebook], None
 
 
-def measure(python: str, dist: Path, cache: Path) -> dict[str, float]:
+def _via_run(python: str, dist: Path, xdg: Path) -> tuple[list[str], None]:
+    """``poolside run`` on the solution: the zip's runner with no batch around it (its compile
+    cache is the default one under ``xdg``)."""
+    return ([python, "-m", "poolside", "run", str(dist / "solution/hierarchical.ipynb"),
+             "-a", str(dist / "autograder.zip")], None)
+
+
+def measure(python: str, dist: Path, cache: Path, via_run: bool = False) -> dict[str, float]:
     env = {**os.environ, **GRADING_ENV, **cache_environment(python, cache)}
+    if via_run:
+        env["XDG_CACHE_HOME"] = str(cache)
     with tempfile.TemporaryDirectory() as out:
-        command, cwd = _command(python, dist, cache, out)
+        command, cwd = _via_run(python, dist, cache) if via_run else \
+            _command(python, dist, cache, out)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
+        printed = Path(out) / "stdout.txt"
         proc = psutil.Popen(["taskset", "-c", "0", *command], cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                            stdout=printed.open("w"), stderr=subprocess.DEVNULL, env=env)
         peak_pss = peak_rss = 0
         # CPU per process, last seen: a sandbox's processes live in their own PID namespace
         # and are not all reaped up to us, so getrusage alone undercounts them.
@@ -135,13 +149,22 @@ def measure(python: str, dist: Path, cache: Path) -> dict[str, float]:
                                      Path(out) / "work" / "results.json") if p.exists()),
                        Path(out) / "results.json")
         score = (sum(t.get("score", 0) for t in json.loads(results.read_text())["tests"])
-                 if results.exists() else float("nan"))
+                 if results.exists() else _printed_total(printed.read_text()))
     reaped = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     # The larger of the two: reaped children are exact where they were all reaped; sampling
     # misses at most the last 0.1 s of each process.
     cpu = max(reaped, sum(seen.values()))
     return {"cpu_s": cpu, "wall_s": wall, "peak_pss_mb": peak_pss / 2**20,
             "peak_rss_mb": peak_rss / 2**20, "score": score, "at_peak": at_peak}
+
+
+def _printed_total(text: str) -> float:
+    """The total ``poolside run`` printed ("   total  51 / 51")."""
+    for line in text.splitlines():
+        words = line.split()
+        if words[:1] == ["total"] and len(words) >= 2:
+            return float(words[1])
+    return float("nan")
 
 
 def _role(cmdline: list[str]) -> str:
@@ -161,6 +184,8 @@ def main() -> None:
     parser.add_argument("--stack", action="append", default=[],
                         help="NAME=PYTHON:DIST (repeatable; default new=.venv/bin/python:dist)")
     parser.add_argument("--modes", default="cold,warm")
+    parser.add_argument("--also-run", action="store_true",
+                        help="also measure `poolside run` (warm) for each stack, as NAME/run")
     args = parser.parse_args()
     stacks = {}
     for spec in args.stack or ["new=.venv/bin/python:dist"]:
@@ -176,17 +201,25 @@ def main() -> None:
                 warm_caches[name] = scratch / f"{name}-warm"
                 warm(python, dist, warm_caches[name])
         results = {(name, mode): [] for name in stacks for mode in modes}
-        for run in range(args.runs):
+        configurations = [(name, mode, False) for name in stacks for mode in modes]
+        if args.also_run:
             for name, (python, dist) in stacks.items():
-                for mode in modes:
-                    cache = warm_caches[name] if mode == "warm" else scratch / f"{name}-cold-{run}"
-                    r = measure(python, dist, cache)
-                    results[name, mode].append(r)
-                    parts = ", ".join(f"{k} {v:.0f}" for k, v in
-                                      sorted(r["at_peak"].items(), key=lambda kv: -kv[1]))
-                    print(f"run {run + 1} {name:>6} {mode}: cpu {r['cpu_s']:5.1f} s, wall "
-                          f"{r['wall_s']:5.1f} s, peak PSS {r['peak_pss_mb']:4.0f} MB ({parts}), "
-                          f"RSS {r['peak_rss_mb']:4.0f} MB, score {r['score']:g}", flush=True)
+                xdg = scratch / f"{name}-run-xdg"
+                measure(python, dist, xdg, via_run=True)  # warms its default cache once
+                warm_caches[f"{name}/run"] = xdg
+                results[f"{name}/run", "warm"] = []
+                configurations.append((f"{name}/run", "warm", True))
+        for run in range(args.runs):
+            for name, mode, via_run in configurations:
+                python, dist = stacks[name.split("/")[0]]
+                cache = warm_caches[name] if mode == "warm" else scratch / f"{name}-cold-{run}"
+                r = measure(python, dist, cache, via_run)
+                results[name, mode].append(r)
+                parts = ", ".join(f"{k} {v:.0f}" for k, v in
+                                  sorted(r["at_peak"].items(), key=lambda kv: -kv[1]))
+                print(f"run {run + 1} {name:>6} {mode}: cpu {r['cpu_s']:5.1f} s, wall "
+                      f"{r['wall_s']:5.1f} s, peak PSS {r['peak_pss_mb']:4.0f} MB ({parts}), "
+                      f"RSS {r['peak_rss_mb']:4.0f} MB, score {r['score']:g}", flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"\nmedians of {args.runs} runs, one core:")

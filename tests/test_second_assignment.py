@@ -189,7 +189,7 @@ def test_sync_brings_an_edited_master_back_in_step_and_build_refuses_it_before(t
     refused = CliRunner().invoke(cli, ["build", str(tmp_path / "tiny"), "--no-check"])
     assert refused.exit_code == 1 and "poolside sync" in refused.output
     done = CliRunner().invoke(cli, ["sync", str(tmp_path / "tiny")])
-    assert done.exit_code == 0 and "updated from the registry" in done.output
+    assert done.exit_code == 0 and "updated from the checks" in done.output
     assert master_path.read_text() == (TINY / "tiny.ipynb").read_text()
 
 
@@ -261,6 +261,21 @@ def test_skipped(grading, reports):
 @check("q1", points=1, probes=lambda g: [])
 def test_missing_fixture(grading, reports, no_such_fixture):
     \"\"\"a check that asks for a fixture nobody gives\"\"\"
+
+
+@check("q1", points=1, probes=lambda g: [])
+def test_library_assert(grading, reports):
+    \"\"\"a check a library's own assertion stops\"\"\"
+    import numpy as np
+
+    np.testing.assert_equal(1, 2)
+
+
+class TestInAClass:
+    @check("q1", points=1, probes=lambda g: [])
+    def test_in_a_class(self, grading, reports):
+        \"\"\"a check written as a method\"\"\"
+        assert reports.get("x") == 1, "x should be 1"
 """
 
 
@@ -268,14 +283,46 @@ def test_a_check_that_crashes_skips_or_says_nothing_fails_with_a_note_never_sile
     folder = _tiny_copy(tmp_path)
     (folder / "checks" / "test_broken.py").write_text(BROKEN_CHECKS)
     registry = load(folder).load_registry()
-    broken = [c for c in registry.cases if c.target.endswith(
-        ("test_crash", "test_bare", "test_skipped", "test_missing_fixture"))]
+    broken = [c for c in registry.cases if "test_broken" in c.target]
     results = registry.judge(registry.context(0), {}, broken)
-    assert [r["passed"] for r in results] == [False] * 4
-    crash, bare, skipped, fixture = results
+    assert [r["passed"] for r in results] == [False] * 6
+    crash, bare, skipped, fixture, library, method = results
     assert "could not read" in crash["message"] and crash["error"].startswith("ValueError")
     assert bare["message"] == "This check failed." and "without a message" in bare["error"]
     assert "skipped" in skipped["error"] and "no_such_fixture" in fixture["error"]
+    assert "could not read" in library["message"] and library["error"].startswith("Assertion")
+    assert method["message"] == "x should be 1" and "error" not in method
+    (passed,) = registry.judge(registry.context(0), {"x": 1}, [registry.case(
+        "a check written as a method")])
+    assert passed["passed"]
+
+
+@pytest.mark.parametrize("source,said", [
+    ("import pytest\npytest.skip('later', allow_module_level=True)\n", "skipped itself"),
+    ("from poolside.grading.checks import check\n\n@check('q1', points=1, probes=lambda g: [])"
+     "\ndef check_hidden(grading, reports):\n    pass\n", "does not collect it"),
+    ("import pytest\nfrom poolside.grading.checks import check\n\n"
+     "@pytest.mark.parametrize('n', [1, 2])\n@check('q1', points=1, probes=lambda g: [])"
+     "\ndef test_twice(grading, reports, n):\n    pass\n", "is parametrized"),
+])
+def test_checks_that_would_vanish_or_count_twice_are_refused(tmp_path, source, said):
+    folder = _tiny_copy(tmp_path)
+    (folder / "checks" / "test_odd.py").write_text(source)
+    with pytest.raises(AssignmentError, match=said):
+        load(folder).load_registry()
+
+
+def test_nothing_outside_the_assignment_changes_how_its_checks_run(tmp_path, monkeypatch):
+    """A pytest.ini above the assignment (a shared /tmp, say) and pytest options in the
+    grader's environment are not read."""
+    folder = _tiny_copy(tmp_path)
+    (tmp_path / "pytest.ini").write_text("[pytest]\npython_files = nothing_*.py\n"
+                                         "addopts = --maxfail=1\n")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-x")
+    registry = load(folder).load_registry()
+    assert len(registry.cases) == 3
+    results = registry.judge(registry.context(0), {})
+    assert len(results) == 3 and not any("never reported" in r.get("error", "") for r in results)
 
 
 def test_a_test_in_the_checks_that_is_not_a_check_is_refused(tmp_path):

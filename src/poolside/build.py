@@ -2,7 +2,7 @@
 
 Like ``otter assign``, of which it is a wrapper: Otter Assign only ships files from the master
 notebook's own folder, so the build stages the master with everything the assignment's
-``poolside.toml`` names (helpers and data next to the notebook, the registry's files, the
+``poolside.toml`` names (helpers and data next to the notebook, the checks' files, the
 grading engine and a copy of the config as laid out in the zip), fills the master's Otter
 configuration from ``poolside.toml`` (name, files, requirements), runs Otter there and copies
 the results into the output folder (``ASSIGNMENT/dist`` by default). Nothing in it is edited
@@ -51,7 +51,7 @@ def _otter_config(nb: dict, assignment: Assignment, shipped: list[str]) -> dict:
     config = yaml.safe_load("".join(cell["source"])) or {}
     config["name"] = assignment.name
     # The engine goes to students too: public checks judge with the hidden checks' own code
-    # (it holds no answers; the assignment's registry, which does, is never shipped to them).
+    # (it holds no answers; the assignment's checks, which do, are never shipped to them).
     config["files"] = [p.name for p in assignment.student_files] + ["poolside"]
     # Otter puts the students' files in the zip as well; listed twice, it stops.
     config["autograder_files"] = [f for f in shipped if f not in config["files"]]
@@ -76,7 +76,7 @@ def stage(assignment: Assignment, workdir: Path) -> Path:
     """Lay out the master notebook and everything it ships with; return the master's path."""
     if master.out_of_step(assignment):
         raise RuntimeError(
-            "the master notebook's hidden test cells or points differ from the registry "
+            "the master notebook's hidden test cells or points differ from the checks "
             f"({assignment.checks}); run `poolside sync {assignment.root}` and review the "
             "change")
     for source in assignment.student_files:

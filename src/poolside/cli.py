@@ -79,14 +79,14 @@ def _zip(autograder: Path | None) -> Path:
 @ASSIGNMENT
 def sync(assignment):
     """Rewrite the master notebook's hidden test cells and autograded points from the
-    registry of ASSIGNMENT (default: this folder); `poolside build` refuses a master that is
+    checks of ASSIGNMENT (default: this folder); `poolside build` refuses a master that is
     out of step."""
     from . import master
 
     folder = _assignment(assignment)
     changed = _said(master.out_of_step, folder)
     master.write(folder)
-    click.echo(f"{folder.master}: " + ("updated from the registry" if changed else "already in step"))
+    click.echo(f"{folder.master}: " + ("updated from the checks" if changed else "already in step"))
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -108,10 +108,8 @@ def check(ctx, notebook, folder, seed):
     assignment = _assignment(folder)
     assignment.activate()
     package = _said(checks.folder_of, assignment.checks)
-    args = [str(package), "-p", "poolside.grading.checks", "-p", "no:cacheprovider",
-            "--rootdir", str(assignment.root), "--confcutdir", str(assignment.root),
-            "-o", "addopts=", "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            "--notebook", str(notebook.resolve()),
+    # As grading runs them (checks._arguments), with pytest's report on the terminal.
+    args = [*checks._arguments(package, None, quiet=False), "--notebook", str(notebook.resolve()),
             "--poolside-cache", str(default_cache()), *ctx.args]
     if seed is not None:
         args += ["--seed", str(seed)]
@@ -160,7 +158,11 @@ def run_(submission, autograder):
 @click.option("--lms-column", default=None, metavar="NAME",
               help="The assignment's column in canvas.csv, as your LMS names it (e.g. "
                    "'Homework 7 (88231)' from a Canvas export; default: the assignment's name).")
-def grade(paths, out, autograder, jobs, timeout, cell_timeout, class_roster, only, lms_column):
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Grade on a Dask cluster: a scheduler's address (tcp://host:8786), or "
+                   "'local' for --jobs worker processes here (see README, 'A cluster').")
+def grade(paths, out, autograder, jobs, timeout, cell_timeout, class_roster, only, lms_column,
+          scheduler):
     """Grade .ipynb and Otter export .zip submissions (files or folders) in parallel.
 
     A folder may be a Gradescope submissions export: its submission_metadata.yml names each
@@ -183,7 +185,8 @@ def grade(paths, out, autograder, jobs, timeout, cell_timeout, class_roster, onl
             raise click.UsageError(f"--roster: {err}") from None
     table = grade_mod.main(list(paths), out or Path("grading"), _zip(autograder),
                            jobs=jobs, timeout=timeout, cell_timeout=cell_timeout,
-                           class_roster=class_roster, only=only, lms_column=lms_column)
+                           class_roster=class_roster, only=only, lms_column=lms_column,
+                           scheduler=scheduler)
     if not table["status"].isin(["graded", "timeout"]).any():
         click.echo("no submission could be graded: see the reasons in grades.csv", err=True)
         sys.exit(1)

@@ -276,7 +276,8 @@ def gradable(submission: Submission, expected_name: str | None) -> bool:
 def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: float = TIMEOUT,
          cell_timeout: int = CELL_TIMEOUT, echo: Callable[[str], None] | None = None,
          cache: Path | None = None, class_roster: Path | None = None,
-         only: tuple[str, ...] = (), lms_column: str | None = None) -> pd.DataFrame:
+         only: tuple[str, ...] = (), lms_column: str | None = None,
+         scheduler: str | None = None) -> pd.DataFrame:
     """Grade every submission under ``paths`` into ``out``; return the grades table.
 
     Parameters
@@ -304,6 +305,10 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     lms_column : str, optional
         The assignment's column in ``canvas.csv`` (as the LMS names it, e.g. ``Homework 7
         (88231)`` from a Canvas export); the assignment's name by default.
+    scheduler : str, optional
+        Grade on a Dask cluster (:mod:`poolside.cluster`): a scheduler's address, or
+        ``"local"`` for ``jobs`` worker processes here. None: a pool of ``jobs`` threads, each
+        running one grading process.
     """
     lines_to = echo  # None: a bar on a terminal, plain lines otherwise
     echo = echo or to_stderr
@@ -352,38 +357,44 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
     running: dict[str, subprocess.Popen] = {}
     lock = threading.Lock()
     stopping = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
+    workers = jobs or os.cpu_count() or 1
+    pool = None
     try:
-        futures = {pool.submit(grade_one, sub, files, out, key, expected_name, timeout,
-                               cell_timeout, running, lock, stopping, env, box.kind, cache,
-                               people[sub.name]): sub
-                   for sub, key in todo}
         with Progress(len(submissions), done=len(records), echo=lines_to,
-                      running=min(len(todo), jobs or os.cpu_count() or 1)) as progress:
-            for future in as_completed(futures):
-                try:
-                    record = future.result()
-                except Exception as err:  # noqa: BLE001 - one submission never stops the batch
-                    sub = futures[future]
-                    record = {"file": str(sub.path), "name": sub.name, "key": "",
-                              "status": "error", "scores": {}, "people": people[sub.name],
-                              "reason": f"the batch could not grade it ({type(err).__name__}: "
-                                        f"{str(err)[:150]})"}
-                if record is None:
-                    continue
-                records[record["name"]] = record
-                with lock:
-                    progress.finished(record, len(running))
+                      running=min(len(todo), workers)) as progress:
+            if scheduler is not None:
+                for record in _on_cluster(scheduler, workers, todo, out, autograder,
+                                          expected_name, timeout, cell_timeout, people):
+                    records[record["name"]] = record
+                    progress.finished(record, 0)
+            else:
+                pool = ThreadPoolExecutor(max_workers=workers)
+                futures = {pool.submit(grade_one, sub, files, out, key, expected_name, timeout,
+                                       cell_timeout, running, lock, stopping, env, box.kind,
+                                       cache, people[sub.name]): sub
+                           for sub, key in todo}
+                for future in as_completed(futures):
+                    try:
+                        record = future.result()
+                    except Exception as err:  # noqa: BLE001 - one never stops the batch
+                        record = _failed(futures[future], err, people)
+                    if record is None:
+                        continue
+                    records[record["name"]] = record
+                    with lock:
+                        progress.finished(record, len(running))
     except KeyboardInterrupt:
         stopping.set()
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         with lock:
             for proc in running.values():
                 _kill_group(proc)
         echo("interrupted: finished results are kept; run the same command to resume\n")
         raise
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(scratch, ignore_errors=True)
         ordered = [records[s.name] for s in submissions if s.name in records]
         # Rows of files graded into this folder before and not named this time are kept.
@@ -393,6 +404,39 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
                            echo)
     echo(summary_text(table, points) + "\n")
     return table
+
+
+def _failed(sub: Submission, err: BaseException, people: dict) -> dict:
+    return {"file": str(sub.path), "name": sub.name, "key": "", "status": "error",
+            "scores": {}, "people": people.get(sub.name, []),
+            "reason": f"the batch could not grade it ({type(err).__name__}: {str(err)[:150]})"}
+
+
+def _on_cluster(scheduler: str, workers: int, todo: list[tuple], out: Path, autograder: Path,
+                expected: str | None, timeout: float, cell_timeout: int, people: dict):
+    """Grade ``todo`` on a Dask cluster (:mod:`poolside.cluster`); write each result here,
+    once, as it arrives; yield its record."""
+    from . import cluster
+
+    client = cluster.connect(scheduler, workers)
+    try:
+        for sub, result in cluster.submit_all(client, todo, autograder, expected, timeout,
+                                              cell_timeout, people):
+            if isinstance(result, BaseException):
+                record = _failed(sub, result, people)
+            else:
+                record = result["record"]
+                folder = out / sub.name
+                folder.mkdir(parents=True, exist_ok=True)
+                shutil.rmtree(folder / EVIDENCE, ignore_errors=True)
+                for relative, data in result["files"].items():
+                    target = folder / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
+            _write_atomic(out / sub.name / RECORD, record)
+            yield record
+    finally:
+        cluster.close(client)
 
 
 def _identities(paths, submissions: list[Submission], class_roster: Path | None,

@@ -81,7 +81,7 @@ class Assignment:
         return {self.checks.split(".")[0], *_tops(self.root, self.grading)}
 
     def activate(self) -> None:
-        """Make the registry and the hooks importable from this assignment's folder, first.
+        """Make the checks and the hooks importable from this assignment's folder, first.
 
         Modules of the same top-level names imported from another folder (another assignment
         in the same process) are forgotten, so this one's are imported afresh."""

@@ -36,6 +36,7 @@ with each question's points at the end.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import sys
 import traceback
@@ -177,9 +178,7 @@ def pytest_terminal_summary(terminalreporter, config):
     for kind in ("passed", "failed", "error"):
         for report in terminalreporter.stats.get(kind, []):
             if report.when == "call" or kind == "error":
-                path, _, name = report.nodeid.partition("::")
-                target = f"{config.rootpath / path}::{name}"
-                outcomes[target] = kind == "passed" and outcomes.get(target, True)
+                outcomes[report.nodeid] = kind == "passed" and outcomes.get(report.nodeid, True)
     results = [{"question": c.question, "points": c.points,
                 "passed": outcomes.get(c.target, False)} for c in state["registry"].cases]
     scores = state["registry"].score(results)
@@ -222,42 +221,80 @@ def _package_root(folder: Path) -> Path:
     return folder
 
 
-def _arguments(folder: Path, targets: list[str] | None) -> list[str]:
+#: Plugins a check does not need: each left out is time saved on every grading (the
+#: unraisable-exception plugin alone runs the garbage collector twice per session, which with
+#: PyMC loaded costs more than the checks).
+_UNUSED = ["cacheprovider", "randomly", "unraisableexception", "threadexception", "junitxml",
+           "pastebin", "doctest", "nose", "legacypath", "stepwise", "faulthandler", "logging",
+           "setuponly", "setupplan", "python_path"]
+
+
+def _arguments(folder: Path, targets: list[str] | None, quiet: bool = True) -> list[str]:
+    """pytest's arguments for the checks in ``folder``: nothing from outside the assignment
+    (no configuration file found above it, ``-c`` says none; no plugin installed in the
+    environment; no conftest above its root), asserts as written, no output captured."""
     root = _package_root(folder)
-    # Only what a check needs: each plugin left out is time saved on every grading (the
-    # unraisable-exception plugin alone runs the garbage collector twice per session, which
-    # with PyMC loaded costs more than the checks).
-    unused = ["cacheprovider", "terminal", "randomly", "unraisableexception",
-              "threadexception", "junitxml", "pastebin", "doctest", "nose", "legacypath",
-              "stepwise", "faulthandler", "logging", "setuponly", "setupplan"]
-    return [*(targets or [str(folder)]), "-p", "poolside.grading.checks",
+    unused = [*_UNUSED, "terminal"] if quiet else _UNUSED
+    return [*(targets or [str(folder)]), "-c", os.devnull, "--disable-plugin-autoload",
+            "-p", "poolside.grading.checks",
             *[arg for name in unused for arg in ("-p", f"no:{name}")],
-            "--rootdir", str(root), "--confcutdir", str(root), "-o", "addopts=",
-            "-o", "python_files=test_*.py", "--assert=plain", "-s", "-W", "ignore"]
+            "--rootdir", str(root), "--confcutdir", str(root), "-o", "python_files=test_*.py",
+            "-o", "python_functions=test_*", "--assert=plain", "-s", "-W", "ignore"]
+
+
+def _plain_assertions() -> None:
+    if sys.flags.optimize:
+        raise RuntimeError("the checks are judged by their assert statements, which python -O "
+                           "removes: grade without -O (and without PYTHONOPTIMIZE)")
 
 
 class _Collector:
-    def __init__(self):
+    def __init__(self, folder: Path):
+        self.folder = folder
         self.items = []
         self.errors: list[str] = []
 
     def pytest_collectreport(self, report):
         if report.failed:
             self.errors.append(report.longreprtext)
+        elif report.skipped:  # a module that skips itself would take its points with it
+            self.errors.append(f"{report.nodeid} skipped itself when collected "
+                               f"({_short(report.longrepr)}): a check must always run")
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session, config, items):
         self.items = list(items)
+        self.errors += _uncollected(self.folder, self.items)
+        self.errors += [f"{item.nodeid} is parametrized: each parameter would score its "
+                        "points; write one check per case" for item in items
+                        if getattr(item, "callspec", None) is not None]
+
+
+def _uncollected(folder: Path, items) -> list[str]:
+    """Functions marked as checks that pytest did not collect (a name not starting with
+    ``test``, a module not named ``test_*.py``): their points would vanish unseen."""
+    collected = {getattr(item, "function", None) for item in items}
+    problems = []
+    for module in list(sys.modules.values()):
+        where = getattr(module, "__file__", None)
+        if not where or not Path(where).resolve().is_relative_to(folder):
+            continue
+        for name, value in vars(module).items():
+            marks = getattr(value, "pytestmark", [])
+            if callable(value) and any(getattr(m, "name", None) == MARKER for m in marks) \
+                    and value not in collected:
+                problems.append(f"{Path(where).name}: {name} is marked as a check but pytest "
+                                "does not collect it (name checks test_* in test_*.py files)")
+    return problems
 
 
 def _case(item) -> Case:
     marker = _marker(item)
     doc = (item.function.__doc__ or "").strip().splitlines()
     name = doc[0].strip() if doc else item.name.removeprefix("test_").replace("_", " ")
-    target = f"{item.path}::{item.name}"
     return Case(marker.kwargs["question"], name, marker.kwargs["points"],
                 marker.kwargs["probes"], verdict=None, public=bool(marker.kwargs.get("public")),
-                target=target)
+                target=item.nodeid)
 
 
 def _registry(config, items) -> Registry:
@@ -279,19 +316,21 @@ def collect(package: str) -> Registry:
     Raises
     ------
     RuntimeError
-        When pytest cannot collect them (an import error, an unmarked test): its message.
+        When pytest cannot collect them (an import error, an unmarked, uncollected,
+        parametrized or self-skipping check): what pytest or the plugin said.
     """
+    _plain_assertions()
     folder = folder_of(package)
-    collector = _Collector()
+    collector = _Collector(folder)
     holder: dict = {}
 
     class _Keep:
         @pytest.hookimpl(trylast=True)
         def pytest_collection_finish(self, session):
-            if collector.items:
+            if collector.items and not collector.errors:
                 holder["registry"] = _registry(session.config, collector.items)
 
-    with _quiet() as output, _no_autoload():
+    with _quiet() as output, _clean_environment():
         try:
             code = pytest.main([*_arguments(folder, None), "--collect-only"],
                                plugins=[collector, _Keep()])
@@ -305,43 +344,64 @@ def collect(package: str) -> Registry:
 
 
 class _Outcomes:
-    """Record each check's outcome as pytest reports it."""
+    """Record each selected check's outcome as pytest reports it."""
 
-    def __init__(self, state: dict):
+    def __init__(self, state: dict, wanted: set[str], folder: Path):
         self.state = state
+        self.wanted = wanted
+        self.folder = folder
         self.seen: dict[str, dict] = {}
+        self.tracebacks: list[str] = []
 
     def pytest_configure(self, config):
         config.stash[_STATE] = self.state
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        keep = [item for item in items if item.nodeid in self.wanted]
+        config.hook.pytest_deselected(items=[i for i in items if i.nodeid not in self.wanted])
+        items[:] = keep
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
-        target = f"{item.path}::{item.name}"
         if report.when == "call" or report.failed or report.skipped:
-            if target in self.seen and self.seen[target]["outcome"] != "passed":
+            if item.nodeid in self.seen and self.seen[item.nodeid]["outcome"] != "passed":
                 return  # the first problem counts (a failed test's teardown adds nothing)
-            self.seen[target] = _verdict(report, call)
+            self.seen[item.nodeid] = _verdict(report, call, self.folder, self.tracebacks)
 
 
-def _verdict(report, call) -> dict:
+def _verdict(report, call, folder: Path, tracebacks: list[str]) -> dict:
     if report.passed:
         return {"outcome": "passed"}
     if report.skipped:
-        return {"outcome": "error", "error": f"skipped ({_short(report.longrepr)})"}
+        return {"outcome": "error", "error": f"skipped ({_short(report.longrepr)})",
+                "message": "This check did not run."}
     error = call.excinfo.value if call.excinfo is not None else None
-    if report.when == "call" and isinstance(error, AssertionError):
+    if report.when == "call" and _verdict_of_the_check(error, folder):
         message = _student_message(error)
         if message:
             return {"outcome": "failed", "message": message}
         return {"outcome": "failed", "message": "This check failed.",
                 "error": "an assert without a message: give it one the student can act on"}
     if error is not None:
-        traceback.print_exception(error, file=sys.stderr)
+        tracebacks.append("".join(traceback.format_exception(error)))
     kind = type(error).__name__ if error is not None else "error"
     return {"outcome": "error", "error": f"{kind}: {str(error)[:200]}",
             "message": f"This check could not read what your code produced ({kind})."}
+
+
+def _verdict_of_the_check(error, folder: Path) -> bool:
+    """A :class:`GradingError` (raised by a check or the modules it calls), or an assertion
+    written in the checks themselves: not an AssertionError from deep inside a library fed a
+    report no check foresaw, which is the grader's problem, not the student's."""
+    if isinstance(error, GradingError):
+        return True
+    if not isinstance(error, AssertionError) or error.__traceback__ is None:
+        return False
+    last = traceback.extract_tb(error.__traceback__)[-1]
+    return Path(last.filename).resolve().is_relative_to(folder)
 
 
 def _student_message(error: AssertionError) -> str:
@@ -362,34 +422,39 @@ def _short(longrepr) -> str:
 def run(registry: Registry, grading_: Context, reports_: dict,
         cases: list[Case] | None = None) -> dict[str, dict]:
     """Run ``cases`` (all by default) as one pytest session with ``grading_`` and
-    ``reports_`` as fixtures; return each case's outcome by its target."""
+    ``reports_`` as fixtures; return each case's outcome by its target (pytest's node id).
+
+    The modules holding them are collected and every other check deselected, so a check
+    anywhere (in a class, say) is found as pytest finds it."""
+    _plain_assertions()
     cases = list(registry.cases if cases is None else cases)
-    recorder = _Outcomes({"grading": grading_, "reports": reports_})
-    with _quiet(), _no_autoload():
-        pytest.main(_arguments(registry.folder, [c.target for c in cases]),
-                    plugins=[recorder])
+    wanted = {c.target for c in cases}
+    # Node ids are relative to the root pytest runs from: the package's root.
+    modules = sorted({str(_package_root(registry.folder) / c.target.split("::")[0])
+                      for c in cases})
+    recorder = _Outcomes({"grading": grading_, "reports": reports_}, wanted,
+                         registry.folder.resolve())
+    with _quiet() as output, _clean_environment():
+        code = pytest.main(_arguments(registry.folder, modules), plugins=[recorder])
+    for text in recorder.tracebacks:  # for the instructor: the runner's stderr
+        print(text, file=sys.stderr)
+    said = output.getvalue().strip()[-300:] or f"pytest exit {int(code)}"
     return {c.target: recorder.seen.get(c.target, {
-        "outcome": "error", "error": "the check never reported (pytest did not run it)",
+        "outcome": "error", "error": f"the check never reported ({said})",
         "message": "This check could not run."}) for c in cases}
 
 
-class _no_autoload:
-    """Plugins installed in the environment (they come with other packages) are not loaded:
-    a grading's session is the same wherever it runs, and quicker."""
+class _clean_environment:
+    """No pytest options or plugins from the grader's environment (``PYTEST_ADDOPTS``,
+    ``PYTEST_PLUGINS``): a grading's session is the same wherever it runs."""
+
+    NAMES = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
 
     def __enter__(self):
-        import os
-
-        self.saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        self.saved = {name: os.environ.pop(name) for name in self.NAMES if name in os.environ}
 
     def __exit__(self, *exc):
-        import os
-
-        if self.saved is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = self.saved
+        os.environ.update(self.saved)
         return False
 
 

@@ -1,11 +1,13 @@
 """An assignment's autograded cases, and the one way they are run: plan, judge, score.
 
-An assignment's registry module (named by ``registry`` in its ``poolside.toml``) defines
-``REGISTRY = Registry(CASES, QUESTIONS, Grading)``: its :class:`Case` list, the points of each
-question, and its :class:`~poolside.grading.context.Context` subclass. The same methods serve
+A :class:`Registry` is what :func:`poolside.grading.checks.collect` makes of an assignment's
+checks (pytest tests, the package ``checks`` in its ``poolside.toml`` names): one
+:class:`Case` per check, the points of each question, and the
+:class:`~poolside.grading.context.Context` subclass a grading makes. The same methods serve
 every way of grading: :mod:`poolside.grading.runner` plans the probes, runs them in the
-sandbox and judges the reports; :meth:`Registry.check` runs one case's probes in the calling
-process (the master notebook's hidden test cells under ``otter run``, and the unit tests).
+sandbox and judges the reports (the checks run as a pytest session); :meth:`Registry.check`
+runs one case's probes in the calling process (the master notebook's hidden test cells under
+``otter run``, and the unit tests).
 """
 
 from __future__ import annotations
