@@ -6,9 +6,10 @@ wall seconds per call, the slowest reported.
 
 ``--batch N``: grades N copies of the solution with ``poolside grade`` at ``--jobs 1`` and
 ``--jobs 2`` (warm compile cache, warmed once before either) and reports submissions per
-minute and the speed-up of two workers over one.
+minute and the speed-up of two workers over one; with ``--dask``, the same again on a local
+Dask cluster of one and two workers (``--scheduler local``), side by side.
 
-    .venv/bin/python benchmarks/check_and_batch.py --check --batch 4
+    .venv/bin/python benchmarks/check_and_batch.py --check --batch 4 --dask
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def check_times() -> dict[str, float]:
     raise RuntimeError("the timing cell printed nothing")
 
 
-def batch(n: int) -> dict[int, float]:
+def batch(n: int, dask: bool = False) -> dict[tuple, float]:
     from poolside import grade
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,15 +68,18 @@ def batch(n: int) -> dict[int, float]:
                          grade.unpack(DIST / "autograder.zip", tmp / "files"),
                          grade.cache_stamp(DIST / "autograder.zip"))
         rates = {}
-        for jobs in (1, 2):
-            start = time.perf_counter()
-            table = grade.main([tmp / "in"], tmp / f"out{jobs}", DIST / "autograder.zip",
-                               jobs=jobs, echo=lambda text: None)
-            seconds = time.perf_counter() - start
-            assert (table["status"] == "graded").all(), table
-            rates[jobs] = n / seconds * 60
-            print(f"jobs {jobs}: {n} submissions in {seconds:.1f} s, {rates[jobs]:.2f} per minute",
-                  flush=True)
+        for scheduler in (None, "local") if dask else (None,):
+            for jobs in (1, 2):
+                start = time.perf_counter()
+                table = grade.main([tmp / "in"], tmp / f"out{jobs}-{scheduler}",
+                                   DIST / "autograder.zip", jobs=jobs, echo=lambda text: None,
+                                   scheduler=scheduler)
+                seconds = time.perf_counter() - start
+                assert (table["status"] == "graded").all(), table
+                rates[scheduler, jobs] = n / seconds * 60
+                print(f"{scheduler or 'pool'} jobs {jobs}: {n} submissions in {seconds:.1f} s, "
+                      f"{rates[scheduler, jobs]:.2f} per minute, "
+                      f"{seconds / n:.1f} s each", flush=True)
     return rates
 
 
@@ -83,6 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--batch", type=int, default=0)
+    parser.add_argument("--dask", action="store_true", help="also on a local Dask cluster")
     args = parser.parse_args()
     if args.check:
         times = check_times()
@@ -90,8 +95,10 @@ def main() -> None:
             print(f"grader.check({q!r}): {1000 * t:.0f} ms, {'passed' if passed else 'FAILED'}")
         print(f"slowest grader.check: {1000 * max(t for t, _ in times.values()):.0f} ms")
     if args.batch:
-        rates = batch(args.batch)
-        print(f"two workers: {rates[2] / rates[1]:.2f}x the throughput of one")
+        rates = batch(args.batch, args.dask)
+        for scheduler in (None, "local") if args.dask else (None,):
+            print(f"{scheduler or 'pool'}: two workers {rates[scheduler, 2] / rates[scheduler, 1]:.2f}x "
+                  "the throughput of one")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ environment.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -47,6 +49,19 @@ def connect(scheduler: str, jobs: int):
     return Client(scheduler)
 
 
+def _sweep() -> None:
+    """Remove what workers that were killed left behind (their folders carry their pid)."""
+    from .grading.cleanup import remove_tree
+
+    for folder in Path(tempfile.gettempdir()).glob("poolside-[wt][oa][rs]k*-*-*"):
+        try:
+            pid = int(folder.name.split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
+            remove_tree(folder)
+
+
 def _files(autograder: bytes) -> Path:
     """The zip's ``files/`` unpacked once per worker process (keyed by the zip's hash)."""
     from .grade import unpack
@@ -54,7 +69,9 @@ def _files(autograder: bytes) -> Path:
     digest = hashlib.sha256(autograder).hexdigest()
     with _lock:
         if digest not in _unpacked:
-            folder = Path(tempfile.mkdtemp(prefix="poolside-worker-"))
+            _sweep()
+            folder = Path(tempfile.mkdtemp(prefix=f"poolside-worker-{os.getpid()}-"))
+            atexit.register(shutil.rmtree, folder, True)
             (folder / "autograder.zip").write_bytes(autograder)
             _unpacked[digest] = unpack(folder / "autograder.zip", folder / "files")
         return _unpacked[digest]
@@ -71,7 +88,7 @@ def remote_grade(data: bytes, file: str, name: str, key: str, autograder: bytes,
 
     files = _files(autograder)
     cache = default_cache()
-    with tempfile.TemporaryDirectory(prefix="poolside-task-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"poolside-task-{os.getpid()}-") as tmp:
         source = Path(tmp) / "in" / Path(file).name
         source.parent.mkdir()
         source.write_bytes(data)

@@ -24,14 +24,12 @@ import zipfile
 from dataclasses import asdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a table is made: `poolside run` makes none
+    import pandas as pd
 
 from . import rescore, roster
-from .class_report import write_report
-from .feedback_page import write_feedback
-from .gradebook import write_lms, write_table
 from .grading.cache import environment
 from .grading.evidence import FOLDER as EVIDENCE
 from .grading.limits import CELL_TIMEOUT, RUNNER_MARGIN, TIMEOUT
@@ -196,7 +194,8 @@ def grade_one(submission: Submission, files: Path, out: Path, key: str,
             # with this submission's folder, not into the machine's /tmp for good.
             proc = subprocess.Popen(command, cwd=files, start_new_session=True,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    text=True, env={**env, "TMPDIR": str(tmp)})
+                                    text=True, env={**env, "TMPDIR": str(tmp)},
+                                    preexec_fn=_die_with_parent)
             with lock:
                 running[submission.name] = proc
             if stopping.is_set():  # interrupted between start and registration
@@ -222,6 +221,18 @@ def grade_one(submission: Submission, files: Path, out: Path, key: str,
     record["seconds"] = round(time.perf_counter() - start, 1)
     _write_atomic(folder / RECORD, record)
     return record
+
+
+def _die_with_parent() -> None:
+    """In the runner's process, before it starts: be killed when the process that started it
+    dies (a batch killed outright, a cluster worker lost mid-task), not graded on unseen."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -477,6 +488,11 @@ def _missing(records: list[dict], class_roster: Path | None) -> list[dict]:
 def _write_all(records: list[dict], points: dict[str, float], out: Path, autograder: Path,
                title: str | None, echo: Callable[[str], None]) -> pd.DataFrame:
     """The gradebook, the LMS files, a feedback page per submission and the class report."""
+    # Imported here: `poolside run` grades one file with this module and needs none of them.
+    from .class_report import write_report
+    from .feedback_page import write_feedback
+    from .gradebook import write_lms, write_table
+
     title = title or autograder.stem
     table = write_table(records, points, out)
     known = write_lms(records, points, out, title)
