@@ -203,7 +203,9 @@ def folder_of(package: str) -> Path:
     paths = list(getattr(module, "__path__", []))
     if not paths:
         raise ImportError(f"{package} is a module, not a package of checks")
-    return Path(paths[0]).resolve()
+    folder = Path(paths[0]).resolve()
+    _depth[folder] = len(package.split("."))
+    return folder
 
 
 def _assignment_root(path: Path) -> Path:
@@ -214,11 +216,14 @@ def _assignment_root(path: Path) -> Path:
 
 
 def _package_root(folder: Path) -> Path:
-    """The folder a package's top-level name is imported from (as pytest's prepend mode
-    finds it: the first one up without an ``__init__.py``)."""
-    while (folder / "__init__.py").is_file():
-        folder = folder.parent
-    return folder
+    """The folder the checks package's top-level name is imported from: as many levels up as
+    the package's name has parts (``autograder.checks`` in ``ROOT/autograder/checks``: ROOT),
+    whatever ``__init__.py`` files lie above it (Otter's own run has some)."""
+    return folder.parents[_depth.get(folder.resolve(), 1) - 1]
+
+
+#: The import depth of each checks folder collected (its package name's parts).
+_depth: dict[Path, int] = {}
 
 
 #: Plugins a check does not need: each left out is time saved on every grading (the
@@ -238,7 +243,8 @@ def _arguments(folder: Path, targets: list[str] | None, quiet: bool = True) -> l
     return [*(targets or [str(folder)]), "-c", os.devnull, "--disable-plugin-autoload",
             "-p", "poolside.grading.checks",
             *[arg for name in unused for arg in ("-p", f"no:{name}")],
-            "--rootdir", str(root), "--confcutdir", str(root), "-o", "python_files=test_*.py",
+            "--rootdir", str(root), "--confcutdir", str(root), "--import-mode=importlib",
+            "-o", "python_files=test_*.py",
             "-o", "python_functions=test_*", "--assert=plain", "-s", "-W", "ignore"]
 
 
