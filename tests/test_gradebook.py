@@ -129,3 +129,15 @@ def test_a_student_named_twice_is_one_lms_row_and_a_signed_id_is_not_quoted(tmp_
     with open(tmp_path / "canvas.csv", newline="", encoding="utf-8-sig") as handle:
         (row,) = list(csv.DictReader(handle))[1:]
     assert (row["ID"], row["SIS User ID"], row["hw"]) == ("77", "-1001", "6.0")
+
+
+def test_a_name_learned_on_a_later_run_is_kept_for_the_runs_after(built, tmp_path):
+    subs = _class(tmp_path / "subs", ["kim.ipynb"])
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name,email\n501,Kim Ng,kim@uni.edu\n")
+    out = tmp_path / "out"
+    _grade([subs], out, built)  # no roster: nobody is known
+    grade.main([subs], out, built["autograder"], jobs=1, echo=lambda text: None,
+               class_roster=roster)
+    table = _grade([subs], out, built)  # no roster again: the name learned is kept
+    assert list(table["name"]) == ["Kim Ng"]

@@ -45,8 +45,9 @@ def main(assignment: str | Path | Assignment = ".", out: Path | None = None,
     table = grade.main([built["examples"]], grading, built["autograder"], jobs=jobs,
                        cell_timeout=60)
     shown = table.assign(file=table["file"].map(lambda f: Path(f).name))
-    # The examples have no students: their identity columns are blank.
-    echo("\n" + shown.drop(columns=["reason", "student_id", "name", "email"])
+    # The examples have no students (their identity columns are blank), and each one's
+    # feedback page is named below.
+    echo("\n" + shown.drop(columns=["reason", "student_id", "name", "email", "feedback"])
          .fillna("").to_string(index=False))
     echo("\nreasons:\n" + "\n".join(f"  {f}: {r}" for f, r in zip(shown["file"], shown["reason"]) if r))
     echo(f"\ngrades.csv, report.html and a folder per submission (feedback.html): {grading}")

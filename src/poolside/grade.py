@@ -163,7 +163,7 @@ def read_outcome(folder: Path) -> dict | None:
             "reason": "; ".join(summary["notes"]), "sandbox": summary["sandbox"],
             "gradescope": gradescope, "scores": summary["scores"],
             "checks": summary.get("checks", []), "cells": summary.get("cells", []),
-            "about_run": summary.get("about_run", [])}
+            "about_run": summary.get("about_run", []), "seed": summary.get("seed")}
 
 
 def grade_one(submission: Submission, files: Path, out: Path, key: str,
@@ -342,6 +342,9 @@ def main(paths, out: Path, autograder: Path, jobs: int | None = None, timeout: f
         if previous is not None and previous["key"] == key:
             records[sub.name] = {**previous, "people": people[sub.name]
                                  or previous.get("people", [])}
+            if records[sub.name]["people"] != previous.get("people", []):
+                # Named now (a roster given this time): kept for the runs that come after.
+                _write_atomic(out / sub.name / RECORD, records[sub.name])
         elif previous is not None and rescore.possible(previous, out / sub.name, sub.sha256):
             again.append((sub, key, previous))
         else:
@@ -465,13 +468,19 @@ def _identities(paths, submissions: list[Submission], class_roster: Path | None,
                  if any(roster.same_student(p, q) for q in students[:i])}
         if twice:
             echo(f"warning: the roster names {len(twice)} student(s) twice "
-                 f"({', '.join(sorted(twice)[:5])}): each keeps one row\n")
+                 f"({_some(twice)}): each keeps one row\n")
         strangers = {p.name or p.sid or p.email for people in found.values() for p in people
                      if not any(roster.same_student(p, q) for q in students)}
         if strangers:
             echo(f"warning: {len(strangers)} student(s) handed in but are not on the roster "
-                 f"({', '.join(sorted(strangers)[:5])}): they have no Canvas id\n")
+                 f"({_some(strangers)}): they have no Canvas id\n")
     return {s.name: [asdict(p) for p in found[s.path]] for s in submissions}
+
+
+def _some(names, shown: int = 5) -> str:
+    names = sorted(names)
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown
+                                       else "")
 
 
 def _missing(records: list[dict], class_roster: Path | None) -> list[dict]:

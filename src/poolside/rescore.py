@@ -61,8 +61,7 @@ def rescore(again: list[tuple], out: Path, files: Path, env: dict, cell_timeout:
                 reasons[why] += 1
                 stale.append((sub, key))
                 continue
-            record = {**{k: v for k, v in previous.items() if k != "people"}, **outcome,
-                      "key": key, "rescored": True}
+            record = {**previous, **outcome, "key": key, "rescored": True}
             records.append(record)
     if records:
         echo(f"rescored {len(records)} submission(s) from their stored reports, without "
