@@ -229,7 +229,7 @@ def test_a_plan_entry_no_probe_can_run_is_refused_when_planned():
     tiny = load(TINY).load_registry()
     bad = Case("q1", "returns something unknown", 1,
                lambda g: [{"id": "x", "probe": "call", "function": "f", "args": [],
-                           "returns": "number"}], lambda g, r: None)
+                           "returns": "number"}])
     registry = Registry([bad], {"q1": 1}, tiny.context)
     with pytest.raises(ValueError, match="a call probe returns one of"):
         registry.plan(registry.context(0))
@@ -415,8 +415,7 @@ def test_a_probe_that_needs_an_input_the_context_did_not_make_is_refused():
 
     tiny = load(TINY).load_registry()
     bad = Case("q1", "a model without its points", 1,
-               lambda g: [{"id": "m", "probe": "model", "variable": "fit", "points": "pts"}],
-               lambda g, r: None)
+               lambda g: [{"id": "m", "probe": "model", "variable": "fit", "points": "pts"}])
     registry = Registry([bad], {"q1": 1}, tiny.context)
     with pytest.raises(ValueError, match="needs inputs the context did not make"):
         registry.plan(registry.context(0))

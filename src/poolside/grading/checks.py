@@ -299,7 +299,7 @@ def _case(item) -> Case:
     doc = (item.function.__doc__ or "").strip().splitlines()
     name = doc[0].strip() if doc else item.name.removeprefix("test_").replace("_", " ")
     return Case(marker.kwargs["question"], name, marker.kwargs["points"],
-                marker.kwargs["probes"], verdict=None, public=bool(marker.kwargs.get("public")),
+                marker.kwargs["probes"], public=bool(marker.kwargs.get("public")),
                 target=item.nodeid)
 
 

@@ -12,7 +12,6 @@ runs one case's probes in the calling process (the master notebook's hidden test
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -26,11 +25,10 @@ __all__ = ["Case", "Registry", "write_inputs", "plain_report"]
 
 @dataclass(frozen=True)
 class Case:
-    """One test case: ``points`` for ``question`` when ``verdict`` raises nothing.
+    """One check: ``points`` for ``question`` when its test (``target``) passes.
 
     ``plan(grading)`` returns the probe entries the case needs (entries with the same ``id``
-    are run once); ``verdict(grading, reports)`` judges the reports, keyed by probe id, and
-    raises :class:`~poolside.grading.feedback.GradingError` with a message for the student.
+    are run once); the test, collected by :mod:`poolside.grading.checks`, judges the reports.
     ``public`` says that a public check gives the student this same verdict before they
     submit: its result is shown at once on Gradescope, the others once grades are published.
     """
@@ -39,10 +37,8 @@ class Case:
     name: str
     points: float
     plan: Callable[[Context], list[dict]]
-    verdict: Callable[[Context, dict], None] | None
     public: bool = False
-    #: A check collected from a checks package (:mod:`poolside.grading.checks`): its test,
-    #: as pytest names it (``path::function``); pytest runs it in place of ``verdict``.
+    #: Its test, as pytest names it (its node id).
     target: str | None = None
 
 
@@ -107,19 +103,13 @@ class Registry:
         """
         results = []
         cases = list(self.cases if cases is None else cases)
-        tested = [c for c in cases if c.target is not None]
-        if tested:
-            from . import checks  # pytest, imported only where checks are pytest tests
+        from . import checks
 
-            outcomes = checks.run(self, grading, reports, tested)
+        outcomes = checks.run(self, grading, reports, cases) if cases else {}
         for c in cases:
-            error = None
-            if c.target is not None:
-                outcome = outcomes[c.target]
-                passed = outcome["outcome"] == "passed"
-                message, error = outcome.get("message", ""), outcome.get("error")
-            else:
-                passed, message, error = _direct(c, grading, reports)
+            outcome = outcomes[c.target]
+            passed = outcome["outcome"] == "passed"
+            message, error = outcome.get("message", ""), outcome.get("error")
             if not passed and why_missing is not None:
                 message = " ".join([message, *_reasons(c, grading, reports, why_missing)])
             result = {"question": c.question, "name": c.name, "points": c.points,
@@ -162,21 +152,6 @@ class Registry:
         result = self.judge(grading, reports, [c])[0]
         if not result["passed"]:
             raise GradingError(result["message"])
-
-
-def _direct(case: Case, grading: Context, reports: dict) -> tuple[bool, str, str | None]:
-    """A verdict function called as it is (cases made by hand, not collected)."""
-    try:
-        case.verdict(grading, reports)
-        return True, "", None
-    except GradingError as err:
-        return False, str(err), None
-    except Exception as err:  # noqa: BLE001 - a forged report must not crash the grader
-        # Either a report no check foresaw or a bug in the check: the instructor sees which
-        # (the runner's notes, grades.csv's reason), the student does not.
-        traceback.print_exc()
-        return False, (f"This check could not read what your code produced "
-                       f"({type(err).__name__})."), f"{type(err).__name__}: {str(err)[:200]}"
 
 
 def _untouched(report) -> bool:
