@@ -110,13 +110,42 @@ def model_probes(kind: str):
     return lambda g: [model_probe(g, kind)]
 
 
+def _references(g: Grading, kind: str) -> list:
+    """The accepted parameterisations of ``kind``, each model built once per grading (building
+    one costs a quarter of a second, and the model and fit checks use the same ones)."""
+    def make():
+        built: dict = {}
+
+        def once(i, factory):
+            def build(offset):
+                if (i, offset) not in built:
+                    built[i, offset] = factory(offset)
+                return built[i, offset]
+            return build
+        return [once(i, factory) for i, factory in enumerate(candidates(kind, g.spotify))]
+    return g.once(("references", kind), make)
+
+
+def _model_verdict(g: Grading, described: dict, kind: str) -> str | None:
+    """Why the described model is not the exercise's (None when it is), judged once per
+    grading: the model check and the fit check of an exercise both need it."""
+    def judge():
+        try:
+            model_check.check_model(described, _references(g, kind),
+                                    g.spotify["popularity"].to_numpy(),
+                                    g.made(f"points-{kind}"), WHAT[kind], WORDING)
+        except GradingError as err:
+            return str(err)
+        return None
+    return g.once(("model verdict", kind), judge)
+
+
 def check_model(g: Grading, reports: dict, kind: str) -> None:
     """The model is the one the exercise describes (the notebook's public check compares it
     with the same code, public_checks.py)."""
-    described = fitted(reports, f"model-{kind}", kind)
-    model_check.check_model(described, candidates(kind, g.spotify),
-                            g.spotify["popularity"].to_numpy(),
-                            g.made(f"points-{kind}"), WHAT[kind], WORDING)
+    verdict = _model_verdict(g, fitted(reports, f"model-{kind}", kind), kind)
+    if verdict is not None:
+        raise GradingError(verdict)
 
 
 def fit_probes(kind: str):
@@ -129,22 +158,19 @@ def fit_probes(kind: str):
 def check_fit(g: Grading, reports: dict, kind: str) -> None:
     """The posterior was sampled from the described model and agrees with the reference."""
     described = fitted(reports, f"model-{kind}", kind)
-    references_ = candidates(kind, g.spotify)
     # The draws are traced to the model the exercise describes, which the grader can
     # evaluate itself: a fit is only as right as the model it samples.
-    try:
-        model_check.check_model(described, references_, g.spotify["popularity"].to_numpy(),
-                                g.made(f"points-{kind}"), WHAT[kind], WORDING)
-    except GradingError:
+    if _model_verdict(g, described, kind) is not None:
         raise GradingError(f"The {WHAT[kind]} fit is checked once the model matches the "
                            "exercise: fix the model (see the model check), then sample "
-                           "it again.") from None
+                           "it again.")
     idata = fit_check.from_export(fitted(reports, f"fit-{kind}", kind), g.artists,
                                   WHAT[kind])
     fit_check.check_summaries(idata, references()[kind], g.artists, WHAT[kind])
     # Provenance: the log-density the sampler recorded must be the reference model's at
     # the student's own draws, which no typed-in posterior has.
-    reference = model_check.match_reference(described["free"], references_, WHAT[kind])
+    reference = model_check.match_reference(described["free"], _references(g, kind),
+                                            WHAT[kind])
     fit_check.check_provenance(idata, reference.model, WHAT[kind], seed=g.seed_for(kind))
 
 

@@ -121,6 +121,7 @@ def measure(python: str, dist: Path, cache: Path, via_run: bool = False) -> dict
         # CPU per process, last seen: a sandbox's processes live in their own PID namespace
         # and are not all reaped up to us, so getrusage alone undercounts them.
         seen: dict[tuple[int, float], float] = {}
+        roles: dict[tuple[int, float], str] = {}
         at_peak: dict[str, float] = {}
         while proc.poll() is None:
             pss = rss = 0
@@ -136,6 +137,8 @@ def measure(python: str, dist: Path, cache: Path, via_run: bool = False) -> dict
                     times = p.cpu_times()
                     seen[p.pid, p.create_time()] = times.user + times.system
                     role = _role(p.cmdline())
+                    if role != "?":  # an exiting process has no command line left
+                        roles[p.pid, p.create_time()] = role
                     shares[role] = shares.get(role, 0) + info.pss / 2**20
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     pass
@@ -154,8 +157,13 @@ def measure(python: str, dist: Path, cache: Path, via_run: bool = False) -> dict
     # The larger of the two: reaped children are exact where they were all reaped; sampling
     # misses at most the last 0.1 s of each process.
     cpu = max(reaped, sum(seen.values()))
+    cpu_by_role: dict[str, float] = {}
+    for key, seconds in seen.items():
+        role = roles.get(key, "?")
+        cpu_by_role[role] = cpu_by_role.get(role, 0) + seconds
     return {"cpu_s": cpu, "wall_s": wall, "peak_pss_mb": peak_pss / 2**20,
-            "peak_rss_mb": peak_rss / 2**20, "score": score, "at_peak": at_peak}
+            "peak_rss_mb": peak_rss / 2**20, "score": score, "at_peak": at_peak,
+            "cpu_by_role": cpu_by_role}
 
 
 def _printed_total(text: str) -> float:
@@ -170,7 +178,8 @@ def _printed_total(text: str) -> float:
 def _role(cmdline: list[str]) -> str:
     """Which part of grading a process is, from its command line."""
     text = " ".join(cmdline)
-    for marker, role in (("ipykernel", "kernel"), ("sandboxed.execute", "notebook runner"),
+    for marker, role in (("ipykernel", "kernel"), ("sandboxed.kernel", "kernel"),
+                         ("sandboxed.execute", "notebook runner"),
                          ("grading.runner", "grader"), ("autograder.runner", "grader"), ("otter", "otter"),
                          ("bwrap", "sandbox"), ("setpriv", "sandbox"), ("taskset", "taskset")):
         if marker in text:
@@ -226,7 +235,8 @@ def main() -> None:
     print(f"{'stack':>8} {'cache':>5} {'CPU s':>7} {'wall s':>7} {'PSS MB':>7} {'RSS MB':>7} "
           f"{'score':>6}")
     for (name, mode), runs in results.items():
-        med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "at_peak"}
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]
+               if k not in ("at_peak", "cpu_by_role")}
         print(f"{name:>8} {mode:>5} {med['cpu_s']:7.1f} {med['wall_s']:7.1f} "
               f"{med['peak_pss_mb']:7.0f} {med['peak_rss_mb']:7.0f} {med['score']:6g}")
 

@@ -120,3 +120,29 @@ def test_posterior_predictive_sampling_leaves_the_model_gradable(spotify, artist
     registry.check("the complete pooled model has the priors and likelihood asked for",
                    {"complete_pooled_fit": (model, idata)})
     check_provenance(idata, model, "complete pooled model")
+
+
+def test_variable_bands_are_arvizs_diagnostics_scalar_by_scalar():
+    from arviz_stats import ess, mcse
+
+    from poolside.grading.fit_check import summary_bands, variable_bands
+
+    rng = np.random.default_rng(7)
+    # autocorrelated draws, so that ESS and MCSE are not those of independent draws
+    mu_j = rng.normal(size=(4, 500, 5)).cumsum(axis=1) * 0.1 + rng.normal(size=(4, 500, 5))
+    idata = az.from_dict({"posterior": {"mu_j": mu_j, "sigma": rng.gamma(5.0, size=(4, 500))}})
+    whole = variable_bands(idata, "mu_j")
+    for j in range(5):
+        draws = mu_j[:, :, j]
+        one = summary_bands(idata, "mu_j", j)
+        expected = {"median": np.median(draws), "q10": np.quantile(draws, 0.1),
+                    "q90": np.quantile(draws, 0.9), "sd": draws.std(),
+                    "mcse_median": float(mcse(draws, method="median")),
+                    "mcse_q10": float(mcse(draws, method="quantile", prob=0.1)),
+                    "mcse_q90": float(mcse(draws, method="quantile", prob=0.9)),
+                    "ess": float(ess(draws, method="median"))}
+        for key, value in expected.items():
+            assert one[key] == pytest.approx(value, rel=1e-12), key
+            assert whole[key][j] == pytest.approx(value, rel=1e-12), key
+    assert summary_bands(idata, "sigma")["ess"] == pytest.approx(
+        float(ess(idata.posterior["sigma"].values, method="median")), rel=1e-12)

@@ -40,6 +40,12 @@ class Context:
             self._made[key] = make()
         return self._made[key]
 
+    def once(self, key, make):
+        """``make()``, computed the first time ``key`` is asked for in this grading: what
+        several checks judge against (a reference model, a verdict on the same report) is
+        built once. Keys are the caller's; they never collide with the inputs'."""
+        return self._remember(("once", key), make)
+
     def table(self, key: str, make) -> dict:
         """An argument that is a pandas DataFrame ``make()`` returns, made once per grading;
         the probe passes its own copy. Returns the argument to put in a probe's plan."""

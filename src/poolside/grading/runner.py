@@ -28,19 +28,25 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING, Callable
 
 from . import cells, evidence
 from .assignment import HANDOUT, Assignment, load, public_tests_digest
 from .cleanup import remove_tree
 from .limits import CELL_TIMEOUT, MAX_NOTEBOOK, PROBE_RESERVE, TIMEOUT
 from .sandbox import Sandbox, choose
-from .registry import Registry, plain_report, write_inputs
 from .sandboxed import wire
+
+if TYPE_CHECKING:
+    from .registry import Registry
+
+# The registry, its checks (pytest, numpy, pandas) and nbformat are imported where they are
+# used: while the notebook runs, this process holds only what it needs to wait for it (see
+# grade), so that grading's memory is the student's kernel and little more.
 
 __all__ = ["grade", "main", "CELL_TIMEOUT", "TIMEOUT"]
 
@@ -104,7 +110,11 @@ def _reports(folder: Path, entries: list[dict], digests: dict[str, str] | None =
         state = states.get(entry["id"])
         if not isinstance(report, dict) and state in ("died", "timeout"):
             report = {"outcome": state}
-        reports[entry["id"]] = plain_report(entry, report) if isinstance(report, dict) else None
+        if isinstance(report, dict):
+            from .registry import plain_report
+
+            report = plain_report(entry, report)
+        reports[entry["id"]] = report if isinstance(report, dict) else None
     if changed:
         execution["changed"] = changed
     return reports, execution
@@ -121,6 +131,8 @@ def _executed(folder: Path, target: Path | None,
     try:
         if (folder / "out").is_symlink() or not path.is_file() or path.is_symlink() or path.stat().st_size > wire.MAX_BYTES:
             return [], []
+        import nbformat
+
         nb = nbformat.reads(path.read_text(encoding="utf-8", errors="replace"), as_version=4)
         names = []
         for cell in nb.cells:
@@ -281,14 +293,75 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
     sandbox = sandbox or choose()
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    registry: Registry = assignment.load_registry()
-    grading = registry.context(seed)
+    # Planning imports the checks (pytest, numpy, pandas: about 100 MB) and judging imports
+    # PyMC besides: a child process plans, so that this one holds neither while the notebook
+    # runs, and judging comes after the student's side has ended. The grading's inputs are
+    # drawn again here from the child's seed (as rejudge does) and must plan the same probes.
+    planned = _run_student_side(
+        Path(notebook), assignment, _plan_in_child(assignment, seed, cell_timeout, timeout),
+        sandbox, cache, cell_timeout, timeout, workdir, executed)
+    reports, facts = planned
+    registry = assignment.load_registry()
+    grading = registry.context(int(facts["seed"]))
     entries = registry.plan(grading)
-    reports, facts = execute(Path(notebook), assignment, grading, entries, sandbox, cache,
-                             cell_timeout, timeout, workdir, executed)
+    if evidence.probe_key(entries, grading.inputs, assignment.student_files, cell_timeout,
+                          timeout) != facts["probe_key"]:
+        raise RuntimeError("the grading's inputs are not reproducible from its seed: the "
+                           "checks' context draws something the seed does not fix")
     if store is not None:
         evidence.save(store, facts, reports)
     return conclude(registry, grading, reports, facts, assignment, results_path)
+
+
+def _plan_in_child(assignment: Assignment, seed: int | None, cell_timeout: int,
+                   timeout: float) -> Callable[[Path], dict]:
+    """A planner for :func:`_run_student_side` that plans in a new process (``--plan``)."""
+    def plan(folder: Path) -> dict:
+        command = [sys.executable, "-m", "poolside.grading.runner", "--plan", str(folder),
+                   "--assignment", str(assignment.root), "--cell-timeout", str(int(cell_timeout)),
+                   "--timeout", repr(float(timeout))]
+        if seed is not None:
+            command += ["--seed", str(int(seed))]
+        # The same poolside as this process's, wherever that came from (the zip's files/).
+        path = [str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")]
+        done = subprocess.run(command, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, path))})
+        if done.returncode != 0:
+            raise RuntimeError(f"planning the grading failed:\n{done.stderr[-3000:]}")
+        planned = json.loads(done.stdout.strip().splitlines()[-1])
+        planned["entries"] = wire.load(folder, "plan")["probes"]
+        return planned
+    return plan
+
+
+def _plan_here(assignment: Assignment, grading, entries: list[dict], cell_timeout: int,
+               timeout: float) -> Callable[[Path], dict]:
+    """A planner for :func:`_run_student_side` with the grading planned in this process."""
+    def plan(folder: Path) -> dict:
+        from .registry import write_inputs
+
+        write_inputs(grading, entries, folder, assignment.notebook, cell_timeout,
+                     cells_until=_cells_until(timeout))
+        return {"seed": grading.seed, "entries": entries,
+                "probe_key": evidence.probe_key(entries, grading.inputs,
+                                                assignment.student_files, cell_timeout,
+                                                timeout)}
+    return plan
+
+
+def _cells_until(timeout: float) -> float:
+    return max(timeout - PROBE_RESERVE, timeout / 2)
+
+
+def plan_into(folder: Path, assignment: Assignment, seed: int | None, cell_timeout: int,
+              timeout: float) -> dict:
+    """Draw a grading's inputs, plan its probes and write both into ``folder``; return the
+    seed and the probe key (what ``--plan`` prints)."""
+    registry = assignment.load_registry()
+    grading = registry.context(seed)
+    entries = registry.plan(grading)
+    planned = _plan_here(assignment, grading, entries, cell_timeout, timeout)(folder)
+    return {"seed": planned["seed"], "probe_key": planned["probe_key"]}
 
 
 def execute(notebook: Path, assignment: Assignment, grading, entries: list[dict],
@@ -298,18 +371,27 @@ def execute(notebook: Path, assignment: Assignment, grading, entries: list[dict]
     reports and the facts of the run (what :func:`conclude` and :mod:`.evidence` need).
     ``workdir`` keeps the student's side's log (a temporary folder when None); ``executed``
     is where the executed notebook is stored."""
+    return _run_student_side(notebook, assignment,
+                             _plan_here(assignment, grading, entries, cell_timeout, timeout),
+                             sandbox, cache, cell_timeout, timeout, workdir, executed)
+
+
+def _run_student_side(notebook: Path, assignment: Assignment, plan: Callable[[Path], dict],
+                      sandbox: Sandbox, cache: Path | None, cell_timeout: int, timeout: float,
+                      workdir: Path | None = None,
+                      executed: Path | None = None) -> tuple[dict, dict]:
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="poolside-execute-") as tmp:
-            return execute(notebook, assignment, grading, entries, sandbox, cache,
-                           cell_timeout, timeout, Path(tmp), executed)
+            return _run_student_side(notebook, assignment, plan, sandbox, cache, cell_timeout,
+                                     timeout, Path(tmp), executed)
     env = {k: v for k, v in os.environ.items()
            if k.startswith(("MALLOC_", "NUMBA_CPU_NAME", "OMP_", "LANG", "LC_"))}
     with sandbox.open() as box:
         folder = box.folder
         _layout(Path(notebook), folder, assignment, cache)
         inside = sandbox.folder_inside(folder)
-        write_inputs(grading, entries, folder, assignment.notebook, cell_timeout,
-                     cells_until=max(timeout - PROBE_RESERVE, timeout / 2))
+        planned = plan(folder)
+        entries = planned["entries"]
         env.update({"PYTENSOR_FLAGS": f"base_compiledir={inside}/cache/pytensor,cxx=",
                     "NUMBA_CACHE_DIR": f"{inside}/cache/numba", "NUMBA_CPU_NAME": "generic",
                     "JUPYTER_PLATFORM_DIRS": "1"})
@@ -317,15 +399,14 @@ def execute(notebook: Path, assignment: Assignment, grading, entries: list[dict]
                           timeout, workdir / "student.log")
         reports, execution = _reports(folder, entries, _digests(workdir / "student.log"))
         errors, failed = _executed(folder, executed, execution.get("cells"))
-    facts = {"seed": grading.seed, "execution": execution, "errors": errors,
+    facts = {"seed": planned["seed"], "execution": execution, "errors": errors,
              "cells": [{"index": c.index, "source": c.source, "problem": c.problem}
                        for c in failed],
              "timed_out": run["timed_out"], "seconds": run["seconds"],
              "handout": public_tests_digest(Path(notebook)), "box_notes": list(box.notes),
              "sandbox": sandbox.kind, "sandbox_label": sandbox.label,
-             "cell_timeout": int(cell_timeout),
-             "probe_key": evidence.probe_key(entries, grading.inputs, assignment.student_files,
-                                             cell_timeout, timeout), "timeout": float(timeout)}
+             "cell_timeout": int(cell_timeout), "probe_key": planned["probe_key"],
+             "timeout": float(timeout)}
     return reports, facts
 
 
@@ -483,8 +564,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT)
     parser.add_argument("--timeout", type=float, default=TIMEOUT)
     parser.add_argument("--sandbox", choices=("bwrap", "user", "none"))
+    parser.add_argument("--seed", type=int, help="replay a grading's inputs (with --plan)")
+    parser.add_argument("--plan", type=Path, metavar="FOLDER",
+                        help="only plan a grading into FOLDER and print its seed and probe key")
     args = parser.parse_args(argv)
+    # PyTensor writes the source of every function it compiles to a temporary file and keeps
+    # it: this process and the planner keep theirs in a folder of their own, removed at the
+    # end, so that a batch leaves no files behind in the machine's /tmp.
+    private = tempfile.mkdtemp(prefix="poolside-runner-")
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = private
+    try:
+        return _main(args)
+    finally:
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
+        remove_tree(Path(private))
+
+
+def _main(args: argparse.Namespace) -> int:
     assignment = load(args.assignment)
+    if args.plan:
+        print(json.dumps(plan_into(args.plan, assignment, args.seed, args.cell_timeout,
+                                   args.timeout)))
+        return 0
     if args.gradescope:
         return _gradescope(Path(args.gradescope), assignment)
     if args.rejudge:

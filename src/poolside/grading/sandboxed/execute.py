@@ -3,9 +3,10 @@
 Runs inside the sandbox, as the student's code does. ``FOLDER`` holds the notebook, the
 grader's ``plan`` and ``inputs`` (:mod:`.wire` records) and an ``out/`` folder for reports.
 
-Cells run one by one in a ``python3`` kernel, whatever kernel the notebook names. A cell that
-runs past the plan's cell limit is interrupted; a kernel that dies (``os._exit``, a crash) or
-ignores the interrupt is replaced, and the cells before are run again without the ones that
+Cells run one by one in a kernel of this Python (:mod:`.kernel`: IPython's shell without
+Jupyter's messaging), whatever kernel the notebook names. A cell that runs past the plan's cell
+limit is interrupted; a kernel that dies (``os._exit``, a crash) or ignores the interrupt is
+replaced, and the cells before are run again without the ones that
 killed or hung it, so finished work keeps counting. The cells must finish by the plan's
 ``cells_until``: what has not run by then is skipped, so that the probes always get their
 reserved time. Then each probe runs as a cell of its own.
@@ -22,19 +23,17 @@ What happened is written to ``out/execution`` for the grader.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import select
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError
-from nbclient.util import run_sync
-
-from . import wire
+from . import kernel, wire
 
 __all__ = ["main"]
 
@@ -44,79 +43,157 @@ WITHOUT_INPUTS = ("fit", "values")
 #: Longest a probe's cell may run: its own alarms stop a call at 20 s and a model or fit at
 #: 120 s; this bounds one that switched them off, so one hang cannot use the probes' reserve.
 PROBE_SECONDS = 130
+#: Bytes one cell's answer may have (an honest cell with a figure has well under 1 MB): past
+#: it, the kernel is taken for broken and replaced.
+MAX_ANSWER = 64 * 1024**2
+
+
+class _Died(Exception):
+    """The student's process ended, or answered with something that is not a frame."""
+
+
+class _Kernel:
+    """The student's process (:mod:`.kernel`) and the two pipes to it. Nothing here blocks
+    past a deadline: the other end is the student's code."""
+
+    def __init__(self, folder: Path):
+        cmd_read, self.cmd = os.pipe()
+        self.answers, answer_write = os.pipe()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sandboxed.kernel", str(cmd_read), str(answer_write)],
+            cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, pass_fds=(cmd_read, answer_write),
+            start_new_session=True)
+        os.close(cmd_read)
+        os.close(answer_write)
+        os.set_blocking(self.cmd, False)
+        self.buffer = b""
+
+    def send(self, code: str, deadline: float, silent: bool = False) -> None:
+        body = json.dumps({"code": code, "silent": silent}).encode("utf-8", "replace")
+        data = memoryview(kernel.HEADER.pack(len(body)) + body)
+        while data:
+            left = deadline - time.perf_counter()
+            if left <= 0 or not select.select([], [self.cmd], [], left)[1]:
+                raise TimeoutError
+            try:
+                data = data[os.write(self.cmd, data):]
+            except BlockingIOError:
+                continue
+            except OSError:
+                raise _Died from None
+
+    def receive(self, deadline: float) -> dict:
+        """The answer to the cell sent last; TimeoutError when none came by ``deadline``."""
+        size = None
+        while True:
+            if size is None and len(self.buffer) >= kernel.HEADER.size:
+                (size,) = kernel.HEADER.unpack(self.buffer[:kernel.HEADER.size])
+                if size > MAX_ANSWER:
+                    raise _Died
+            if size is not None and len(self.buffer) >= kernel.HEADER.size + size:
+                body = self.buffer[kernel.HEADER.size:kernel.HEADER.size + size]
+                self.buffer = self.buffer[kernel.HEADER.size + size:]
+                try:
+                    answer = json.loads(body)
+                except ValueError:
+                    raise _Died from None
+                return answer if isinstance(answer, dict) else {}
+            left = deadline - time.perf_counter()
+            if left <= 0 or not select.select([self.answers], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(self.answers, 1 << 20)
+            if not chunk:
+                raise _Died
+            self.buffer += chunk
+
+    def interrupt(self) -> None:
+        try:
+            os.kill(self.proc.pid, signal.SIGINT)
+        except OSError:
+            pass
+
+    def stop(self) -> None:
+        for sig_target in (lambda: os.killpg(self.proc.pid, signal.SIGKILL),
+                           lambda: self.proc.kill()):
+            try:
+                sig_target()
+            except OSError:
+                pass
+        self.proc.wait()
+        for fd in (self.cmd, self.answers):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
 class _Runner:
-    def __init__(self, nb, folder: Path, cell_timeout: int):
+    def __init__(self, nb: dict, folder: Path, cell_timeout: int):
         self.nb, self.folder, self.cell_timeout = nb, folder, cell_timeout
-        self.client = NotebookClient(nb, kernel_name="python3", timeout=cell_timeout,
-                                     interrupt_on_timeout=False, allow_errors=True,
-                                     record_timing=False,
-                                     resources={"metadata": {"path": str(folder)}})
-        self.events: list[dict] = []
+        self.kernel: _Kernel | None = None
         self.skip: set[int] = set()
         self.restarts = 0
         self.deadline = float("inf")
-        self.first_probe = len(nb.cells)
+        self.first_probe = len(nb["cells"])
 
     def start(self):
-        self.client.reset_execution_trackers()
-        if self.client.km is None:
-            self.client.km = self.client.create_kernel_manager()
-            # Unix sockets in this folder, not TCP: a sandbox may have no network at all (not
-            # even loopback), and nothing outside it can connect to the kernel.
-            self.client.km.transport = "ipc"
-            self.client.km.ip = str(self.folder / "home" / "kernel")
-        # The kernel's output goes nowhere: this process's output carries the fingerprints.
-        self.client.start_new_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.client.start_new_kernel_client()
+        self.kernel = _Kernel(self.folder)
 
     def stop(self):
-        try:
-            self.client._cleanup_kernel()
-        except Exception:  # noqa: BLE001 - a dead kernel has nothing left to clean
-            pass
-
-    def _responsive(self, index: int) -> bool:
-        """Whether the kernel answers again after an interrupt (within 10 s)."""
-        original, saved = self.nb.cells[index], self.client.timeout
-        self.client.timeout = 10
-        try:
-            self.client.execute_cell(nbformat.v4.new_code_cell("pass"), index,
-                                     store_history=False)
-            return True
-        except Exception:  # noqa: BLE001 - timed out, died, or worse: replace the kernel
-            return False
-        finally:
-            self.nb.cells[index] = original
-            self.client.timeout = saved
+        if self.kernel is not None:
+            self.kernel.stop()
+            self.kernel = None
 
     def limit(self) -> float:
         """Seconds the next notebook cell may run: the cell limit, or less near the deadline."""
         return min(self.cell_timeout, self.deadline - time.perf_counter())
 
-    def run_cell(self, index: int, cell, limit: float | None = None) -> str:
+    def _execute(self, index: int, cell: dict, limit: float) -> str:
+        """Run one cell in the kernel: "ok", "timeout" (not finished in ``limit`` seconds,
+        interrupted, and the kernel answered after), "hung" (no answer to the interrupt within
+        10 s) or "died" (the kernel ended, or answered with something that is not an answer)."""
+        deadline = time.perf_counter() + max(1.0, limit)
+        cell["outputs"], cell["execution_count"] = [], None
+        source = _source(cell)
+        if index < self.first_probe and _OTTER_INIT.fullmatch(source):
+            source = _NO_OTTER
+        try:
+            self.kernel.send(source, deadline)
+            answer = self.kernel.receive(deadline)
+            outcome = "ok"
+        except TimeoutError:
+            self.kernel.interrupt()
+            try:
+                answer = self.kernel.receive(time.perf_counter() + 10)
+                outcome = "timeout"
+            except TimeoutError:
+                return "hung"
+            except _Died:
+                return "died"
+        except _Died:
+            return "died"
+        outputs = answer.get("outputs")
+        cell["outputs"] = [o for o in outputs if isinstance(o, dict)] \
+            if isinstance(outputs, list) else []
+        count = answer.get("execution_count")
+        cell["execution_count"] = count if isinstance(count, int) and \
+            not isinstance(count, bool) else None
+        return outcome
+
+    def run_cell(self, index: int, cell: dict, limit: float | None = None) -> str:
         """Execute one cell within ``limit`` seconds (the cell limit if None); return "ok",
         "timeout" (past the cell limit), "deadline" (stopped to leave the probes their time)
         or "died". The kernel is usable after."""
         limit = self.cell_timeout if limit is None else limit
-        self.client.timeout = max(1, int(limit))
-        try:
-            self.client.execute_cell(cell, index)
+        outcome = self._execute(index, cell, limit)
+        if outcome == "ok":
             return "ok"
-        except CellTimeoutError:
-            outcome = "timeout" if limit >= self.cell_timeout else "deadline"
-            try:
-                run_sync(self.client.km.interrupt_kernel)()
-            except Exception:  # noqa: BLE001 - a kernel that cannot be interrupted is replaced
-                pass
-        except Exception:  # noqa: BLE001 - DeadKernelError, or a kernel too broken to answer
-            outcome = "died"
         self.skip.add(index)
-        if outcome in ("timeout", "deadline") and self._responsive(index):
-            return outcome
-        self.restart(index)
-        return outcome
+        late = "timeout" if limit >= self.cell_timeout else "deadline"
+        if outcome != "timeout":  # the kernel is gone or will not answer: a new one
+            self.restart(index)
+        return "died" if outcome == "died" else late
 
     def _new_kernel(self):
         self.stop()
@@ -139,17 +216,20 @@ class _Runner:
 
     def _replay(self, upto: int):
         for index in range(min(upto, self.first_probe)):
-            cell = self.nb.cells[index]
-            if cell.cell_type == "code" and index not in self.skip:
+            cell = self.nb["cells"][index]
+            if cell.get("cell_type") == "code" and index not in self.skip:
                 if self.limit() < 1:
                     return  # out of time: the probes get the kernel as it is
-                self.client.timeout = max(1, int(self.limit()))
-                try:
-                    self.client.execute_cell(cell, index)
-                except Exception:  # noqa: BLE001 - hung or killed again: leave it out too
+                if self._execute(index, cell, self.limit()) != "ok":
+                    # hung or killed again: leave it out too
                     self.skip.add(index)
                     self._new_kernel()
                     return self._replay(upto)
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(map(str, source)) if isinstance(source, list) else str(source)
 
 
 def _undumpable() -> None:
@@ -185,44 +265,62 @@ def _put_back(folder: Path, taken: dict[str, bytes]) -> None:
 _PUBLIC_CHECK = re.compile(r"grader\.check\(\s*[\"'][\w.-]+[\"']\s*\)")
 
 
+#: The cell Otter Assign puts first: it imports Otter (a second or so and 100 MB) for the
+#: public checks, which grading does not run.
+_OTTER_INIT = re.compile(r"(\s*#[^\n]*\n)*\s*import otter\s*\n\s*grader\s*=\s*"
+                         r"otter\.Notebook\([^()\n]*\)\s*")
+#: What runs instead: a ``grader`` whose methods do nothing, so that a ``grader.check`` left
+#: in a cell with other code does not stop that code.
+_NO_OTTER = "from sandboxed.kernel import ChecksOff as _ChecksOff\ngrader = _ChecksOff()\n"
+
+
 def _not_graded(cell) -> bool:
     """A cell grading does not run: a public check (``grader.check("q3")``), or a cell tagged
     ``otter_ignore`` as Otter's graders skip it (the export cell: it writes the submission)."""
-    if cell.cell_type != "code":
+    if cell.get("cell_type") != "code":
         return False
     tags = (cell.get("metadata") or {}).get("tags") or []
-    source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+    source = _source(cell)
     return (isinstance(tags, list) and "otter_ignore" in tags) or \
         _PUBLIC_CHECK.fullmatch(source.strip()) is not None
+
+
+def _code_cell(source: str) -> dict:
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": source}
 
 
 def main(folder: Path) -> int:
     _undumpable()
     plan = wire.load(folder, "plan")
     taken = _take_inputs(folder)
-    nb = nbformat.read(folder / plan["notebook"], as_version=4)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb = json.loads((folder / plan["notebook"]).read_text(encoding="utf-8"))
+    cells = nb["cells"]
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise ValueError("the notebook's cells are not a list of cells")
+    nb.setdefault("metadata", {})["kernelspec"] = {"name": "python3",
+                                                   "display_name": "Python 3",
+                                                   "language": "python"}
     probes = sorted(plan["probes"], key=lambda e: e["probe"] not in WITHOUT_INPUTS)
-    first_probe = len(nb.cells)
+    first_probe = len(cells)
     for entry in probes:
-        nb.cells.append(nbformat.v4.new_code_cell(
+        cells.append(_code_cell(
             f"import sandboxed.probes\nsandboxed.probes.run({entry['id']!r}, {str(folder)!r})"))
     runner = _Runner(nb, folder, int(plan["cell_timeout"]))
     runner.first_probe = first_probe
     # The public checks are the student's own help and carry no points, and the export cell
     # writes files only the student wants: not run here, not rerun on a replay, and their time
     # is the notebook's and the probes'.
-    not_run = {i for i, c in enumerate(nb.cells[:first_probe]) if _not_graded(c)}
+    not_run = {i for i, c in enumerate(cells[:first_probe]) if _not_graded(c)}
     runner.skip |= not_run
-    report = {"cells": {}, "probes": {}, "restarts": 0, "completed": False}
+    report = {"cells": {}, "probes": {}, "restarts": 0, "completed": False, "timings": {}}
     started = time.perf_counter()
     if plan.get("cells_until") is not None:
         runner.deadline = started + float(plan["cells_until"])
     runner.start()
     try:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or index in not_run:
+        for index, cell in enumerate(cells):
+            if cell.get("cell_type") != "code" or index in not_run:
                 continue
             if index < first_probe and runner.limit() < 1:
                 report["cells"][str(index)] = "skipped"  # the probes' reserved time
@@ -231,8 +329,10 @@ def main(folder: Path) -> int:
                     probes[index - first_probe]["probe"] not in WITHOUT_INPUTS:
                 _put_back(folder, taken)
                 taken = {}
+            began = time.perf_counter()
             outcome = runner.run_cell(index, cell, runner.limit() if index < first_probe
                                       else min(runner.cell_timeout, PROBE_SECONDS))
+            report["timings"][str(index)] = round(time.perf_counter() - began, 3)
             if index >= first_probe:
                 outcome = "timeout" if outcome == "deadline" else outcome
                 probe_id = probes[index - first_probe]["id"]
@@ -247,15 +347,13 @@ def main(folder: Path) -> int:
         report["seconds"] = time.perf_counter() - started
         runner.stop()
         wire.dump(report, folder / "out", "execution")
-        for cell in nb.cells[first_probe:]:
-            cell.outputs = []
-        nb.cells = nb.cells[:first_probe]
+        del cells[first_probe:]
         # Cells not run here keep no output the student saved: a stale "All test cases
         # passed!" under a question the grader failed would read as this run's.
         for index in not_run:
-            nb.cells[index].outputs = []
-            nb.cells[index].execution_count = None
-        nbformat.write(nb, folder / "out" / "executed.ipynb")
+            cells[index]["outputs"] = []
+            cells[index]["execution_count"] = None
+        (folder / "out" / "executed.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     return 0
 
 

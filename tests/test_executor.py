@@ -1,0 +1,113 @@
+"""The student's side's executor (``sandboxed.execute`` and its kernel), run without a sandbox:
+cells run in order with a notebook's semantics, and a cell that hangs, is interrupted or kills
+its kernel costs that cell only."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from poolside.grading.sandboxed import wire
+
+SANDBOXED = Path(__file__).resolve().parents[1] / "src" / "poolside" / "grading" / "sandboxed"
+
+
+def _run(tmp_path: Path, sources: list[str], cell_timeout: int = 30,
+         cells_until: float | None = None) -> tuple[dict, list[dict]]:
+    """Execute a notebook of ``sources`` (no probes); return the execution report and the
+    executed notebook's cells."""
+    shutil.copytree(SANDBOXED, tmp_path / "sandboxed",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "home").mkdir()
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": source} for source in sources]
+    (tmp_path / "nb.ipynb").write_text(json.dumps(
+        {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    wire.dump({"notebook": "nb.ipynb", "cell_timeout": cell_timeout, "probes": [],
+               "cells_until": cells_until}, tmp_path, "plan")
+    subprocess.run([sys.executable, "-m", "sandboxed.execute", str(tmp_path)], cwd=tmp_path,
+                   check=True, timeout=120, capture_output=True)
+    report = wire.load(tmp_path / "out", "execution")
+    executed = json.loads((tmp_path / "out" / "executed.ipynb").read_text())
+    return report, executed["cells"]
+
+
+def _text(cell: dict) -> str:
+    return "".join(o.get("text", "") for o in cell["outputs"] if o["output_type"] == "stream")
+
+
+def test_cells_run_in_order_with_a_notebooks_outputs(tmp_path):
+    report, cells = _run(tmp_path, [
+        "x = 41\nprint('x is', x)",
+        "x + 1",
+        "from IPython.display import display\ndisplay({'a': 1})",
+        "import sys\nprint('oops', file=sys.stderr)\n1 / 0",
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()",
+        "len(plt.get_fignums())",
+    ])
+    assert report["completed"] and report["cells"] == {} and report["restarts"] == 0
+    assert _text(cells[0]) == "x is 41\n"
+    result = cells[1]["outputs"][0]
+    assert result["output_type"] == "execute_result" and result["data"]["text/plain"] == "42"
+    assert cells[1]["execution_count"] == 2
+    assert cells[2]["outputs"][0]["output_type"] == "display_data"
+    kinds = [o["output_type"] for o in cells[3]["outputs"]]
+    assert kinds == ["stream", "error"] and cells[3]["outputs"][1]["ename"] == "ZeroDivisionError"
+    # a cell's figures are listed and closed when it ends, as Jupyter's inline backend does
+    assert "Figure" in cells[4]["outputs"][-1]["data"]["text/plain"]
+    assert cells[5]["outputs"][0]["data"]["text/plain"] == "0"
+
+
+def test_otters_set_up_cell_is_not_run_and_a_check_left_in_a_cell_does_nothing(tmp_path):
+    report, cells = _run(tmp_path, [
+        '# Initialize Otter\nimport otter\ngrader = otter.Notebook("nb.ipynb")',
+        "import sys\nprint('otter' in sys.modules)",
+        'y = 2\ngrader.check("q1")\nprint(y)',
+    ])
+    assert _text(cells[1]) == "False\n"
+    assert _text(cells[2]) == "2\n" and not any(o["output_type"] == "error"
+                                               for o in cells[2]["outputs"])
+
+
+def test_a_cell_past_its_limit_is_interrupted_and_the_next_cells_run(tmp_path):
+    report, cells = _run(tmp_path, ["a = 1", "import time\nwhile True: time.sleep(0.01)",
+                                    "print(a + 1)"], cell_timeout=2)
+    assert report["cells"] == {"1": "timeout"} and report["restarts"] == 0
+    assert _text(cells[2]) == "2\n"
+
+
+def test_a_cell_that_kills_its_kernel_is_left_out_of_a_replay(tmp_path):
+    report, cells = _run(tmp_path, ["a = 1", "import os\nos._exit(3)", "print(a + 1)"])
+    assert report["cells"] == {"1": "died"} and report["restarts"] == 1
+    assert _text(cells[2]) == "2\n"
+
+
+@pytest.mark.slow
+def test_a_cell_that_ignores_its_interrupt_gets_a_new_kernel(tmp_path):
+    report, cells = _run(tmp_path, [
+        "a = 1",
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass",
+        "print(a + 1)"], cell_timeout=2)
+    assert report["cells"] == {"1": "timeout"} and report["restarts"] == 1
+    assert _text(cells[2]) == "2\n"
+
+
+def test_cells_past_the_notebooks_time_are_skipped(tmp_path):
+    report, cells = _run(tmp_path, ["import time\ntime.sleep(3)", "print('late')"],
+                         cell_timeout=30, cells_until=2)
+    assert report["cells"] == {"0": "deadline", "1": "skipped"}
+    assert _text(cells[1]) == ""
+
+
+def test_an_answer_that_is_not_a_frame_counts_as_a_dead_kernel(tmp_path):
+    # The kernel is the student's process: what it writes to the grader's pipe is a claim.
+    report, cells = _run(tmp_path, [
+        "a = 1",
+        "import os\nfor fd in range(3, 20):\n    try:\n        os.write(fd, b'\\xff' * 16)\n"
+        "    except OSError:\n        pass\nimport time\ntime.sleep(1)",
+        "print(a + 1)"])
+    assert report["cells"].get("1") == "died" and _text(cells[2]) == "2\n"
