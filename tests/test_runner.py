@@ -79,7 +79,11 @@ def test_an_executed_notebook_the_student_side_rewrote_never_stops_the_runner(tm
     stored = tmp_path / "stored.ipynb"
     assert _executed(tmp_path, stored)[0] == ["NameError"]
     assert nbformat.read(stored, as_version=4).cells[0].outputs[0].text == "12345"
-    odd["cells"][0]["outputs"].append("not an output")  # nbformat refuses it: not stored
+    odd["cells"][0]["outputs"].append("not an output")  # dropped, the rest kept
+    (tmp_path / "out" / "executed.ipynb").write_text(json.dumps(odd))
+    assert _executed(tmp_path, stored)[0] == ["NameError"]
+    assert len(nbformat.read(stored, as_version=4).cells[0].outputs) == 2
+    odd["cells"] = {"not": "a list"}  # not a notebook: not stored
     (tmp_path / "out" / "executed.ipynb").write_text(json.dumps(odd))
     assert _executed(tmp_path, stored) == ([], [])
     assert not stored.exists()

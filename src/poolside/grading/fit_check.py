@@ -13,14 +13,15 @@ Monte Carlo standard error (see :func:`check_summaries`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 
 from .feedback import GradingError
 
-__all__ = ["check_provenance", "check_summaries", "summary_bands", "variable_bands", "posterior_draws",
-           "from_export"]
+__all__ = ["Fit", "as_fit", "check_provenance", "check_summaries", "summary_bands",
+           "variable_bands", "posterior_draws", "from_export"]
 
 # The sampler's float64 log-density and ours differ only by summation order.
 LP_RTOL = 1e-6
@@ -47,7 +48,43 @@ def posterior_draws(idata, what: str):
     return idata.posterior
 
 
-def from_export(value, artists, what: str):
+@dataclass(frozen=True)
+class Fit:
+    """What the checks read of a fit, as plain arrays: each variable's draws shaped
+    ``(chain, draw, ...)``, the names of its dimensions after those two, the labels of those
+    dimensions, and the log-density the sampler recorded at each draw (None if it recorded
+    none). The grader judges an exported fit in this form, without building an
+    ``xarray.DataTree`` (whose first array makes xarray import dask where dask is installed:
+    a second of CPU on an instructor's machine)."""
+
+    draws: dict
+    dims: dict
+    coords: dict
+    lp: np.ndarray | None = None
+
+
+def as_fit(idata, what: str) -> Fit:
+    """``idata`` (what ``pm.sample`` returns, or a :class:`Fit`) as a :class:`Fit`."""
+    if isinstance(idata, Fit):
+        return idata
+    posterior = posterior_draws(idata, what)
+    draws, dims = {}, {}
+    for name, var in posterior.data_vars.items():
+        if var.dtype.kind in "biuf" and var.ndim >= 2:
+            draws[str(name)] = np.asarray(var.values, dtype=float)
+            dims[str(name)] = [str(d) for d in var.dims[2:]]
+    coords = {str(d): [str(x) for x in posterior.coords[d].values]
+              for d in posterior.coords if d not in ("chain", "draw")}
+    lp = None
+    stats = idata.sample_stats if "sample_stats" in idata.children else None
+    for name in ("logp", "lp"):
+        if stats is not None and name in stats:
+            lp = np.asarray(stats[name].values, dtype=float)
+            break
+    return Fit(draws, dims, coords, lp)
+
+
+def from_export(value, artists, what: str) -> Fit:
     """Rebuild a fit from the probe's export (:func:`poolside.grading.sandboxed.describe.fit`).
 
     Only numeric draws with one shared ``(chain, draw)`` shape are taken; a per-artist
@@ -80,31 +117,24 @@ def from_export(value, artists, what: str):
     for dim, labels in coords.items():
         if sorted(labels) == sorted(artists):
             coords[dim] = list(artists)
-    # ArviZ 1's own parts, not the arviz meta-package: the grader imports them after the
-    # notebook's kernel has ended, and the plotting part would cost 0.6 CPU-s for nothing.
-    from arviz_base import from_dict
-
-    used = {d for ds in dims.values() for d in ds}
-    groups = {"posterior": draws}
-    if lp is not None and lp.shape == next(iter(leading)):
-        groups["sample_stats"] = {"lp": lp}
-    try:
-        return from_dict(groups, coords={d: coords[d] for d in used if d in coords},
-                            dims={k: v for k, v in dims.items() if v})
-    except Exception:  # noqa: BLE001 - inconsistent dims and shapes are the student's export
-        raise GradingError(f"The {what} fit's draws and dimensions do not fit together.") \
-            from None
+    for name, array in draws.items():
+        names = dims.get(name, [])
+        if (names and len(names) != array.ndim - 2) or any(
+                dim in coords and len(coords[dim]) != array.shape[axis]
+                for axis, dim in enumerate(names, start=2)):
+            raise GradingError(f"The {what} fit's draws and dimensions do not fit together.")
+    if lp is not None and lp.shape != next(iter(leading)):
+        lp = None
+    return Fit(draws, {k: v for k, v in dims.items() if k in draws}, coords, lp)
 
 
-def _recorded_logp(idata, what: str):
-    stats = idata.sample_stats if "sample_stats" in idata.children else None
-    for name in ("logp", "lp"):
-        if stats is not None and name in stats:
-            return np.asarray(stats[name].values, dtype=float)
-    raise GradingError(
-        f"The {what} fit has no sampler statistics, so it cannot have come from sampling your "
-        "model. Return what `pm.sample` gives you, unchanged."
-    )
+def _recorded_logp(fit: Fit, what: str):
+    if fit.lp is None:
+        raise GradingError(
+            f"The {what} fit has no sampler statistics, so it cannot have come from sampling "
+            "your model. Return what `pm.sample` gives you, unchanged."
+        )
+    return fit.lp
 
 
 def _to_value_space(model):
@@ -125,8 +155,9 @@ def _to_value_space(model):
 
 def check_provenance(idata, model, what: str, seed: int = 0) -> None:
     """Raise unless the recorded log-density of the draws is the model's log-density."""
-    posterior = posterior_draws(idata, what)
-    recorded = _recorded_logp(idata, what)
+    fit = as_fit(idata, what)
+    posterior = fit.draws
+    recorded = _recorded_logp(fit, what)
     free = [rv.name for rv in model.free_RVs]
     missing = [name for name in free if name not in posterior]
     if missing:
@@ -141,8 +172,12 @@ def check_provenance(idata, model, what: str, seed: int = 0) -> None:
         )
     # Each NUTS transition moves to a new point (staying put is rare), so a posterior whose
     # draws repeat was copied or made up, not sampled.
-    rows = np.concatenate([np.asarray(posterior[name].values, dtype=float).reshape(
-        recorded.size, -1) for name in free], axis=1)
+    try:
+        rows = np.concatenate([posterior[name].reshape(recorded.size, -1) for name in free],
+                              axis=1)
+    except ValueError:  # draws of another shape than the recorded log-density's
+        raise GradingError(f"The {what} fit's draws and its sampler statistics do not fit "
+                           "together: return what `pm.sample` gives you, unchanged.") from None
     distinct = len(np.unique(rows, axis=0)) / len(rows)
     if distinct < MIN_DISTINCT:
         raise GradingError(
@@ -162,7 +197,7 @@ def check_provenance(idata, model, what: str, seed: int = 0) -> None:
     for flat in rng.choice(chains * draws, size=min(N_PROVENANCE_DRAWS, chains * draws),
                            replace=False):
         c, d = divmod(int(flat), draws)
-        natural = [np.asarray(posterior[name].values[c, d], dtype=float) for name in free]
+        natural = [posterior[name][c, d] for name in free]
         point = dict(zip(value_names, to_values(*natural)))
         value = float(logp(point))
         if not (np.isfinite(value) and np.isclose(value, recorded[c, d], rtol=LP_RTOL,
@@ -180,7 +215,7 @@ def variable_bands(idata, name: str) -> dict[str, np.ndarray]:
     about ten times faster than scalar by scalar."""
     from arviz_stats import ess as effective_size, mcse
 
-    draws = np.asarray(idata.posterior[name].values, dtype=float)
+    draws = as_fit(idata, "model").draws[name]
     flat = draws.reshape(-1, *draws.shape[2:])
     axes = {"chain_axis": 0, "draw_axis": 1}
     return {
@@ -216,7 +251,8 @@ def check_summaries(idata, reference: Mapping[str, Mapping[str, float]], artists
     sds. Quantiles use the student's quantile MCSE for both sides: the reference was sampled
     with the settings the student is told to use, so its MCSE is about the same.
     """
-    posterior = posterior_draws(idata, what)
+    fit = as_fit(idata, what)
+    posterior = fit.draws
     artist_position = {a: i for i, a in enumerate(artists)}
     bands: dict[str, dict] = {}
     for key, ref in reference.items():
@@ -226,12 +262,11 @@ def check_summaries(idata, reference: Mapping[str, Mapping[str, float]], artists
             raise GradingError(f"The {what} fit has no draws of `{name}`.")
         index = None
         if label:
-            coords = posterior[name].coords
-            dim = posterior[name].dims[-1]
-            labels = [str(x) for x in coords[dim].values] if dim in coords else []
+            names = fit.dims.get(name) or []
+            labels = fit.coords.get(names[-1], []) if names else []
             index = labels.index(label) if label in labels else artist_position[label]
         if name not in bands:
-            bands[name] = variable_bands(idata, name)
+            bands[name] = variable_bands(fit, name)
         s = _pick(bands[name], index)
         shown = f"`{key}`" if label else f"`{name}`"
         if s["ess"] < MIN_ESS:

@@ -24,11 +24,8 @@ __all__ = ["check_model", "match_reference", "observed_variable", "test_points",
 # (plus 1e-8 absolute) is far below the smallest real difference a wrong prior makes
 # (changing a prior scale by 1% moves its log-density by about 1e-2 at typical points).
 RTOL, ATOL = 1e-6, 1e-8
-#: How the grader compiles the log-densities it evaluates at a few points: PyTensor's
-#: FAST_COMPILE (few rewrites, Python thunks) compiles in a tenth of the time and spares the
-#: grader Numba's start-up (about 0.6 CPU-s); at these points it agrees with the default mode
-#: to about 1e-15, far inside RTOL (tests/test_model_check.py).
-JUDGE_MODE = "FAST_COMPILE"
+#: How the grader compiles the log-densities it evaluates (see describe.TERMS_MODE).
+JUDGE_MODE = describe.TERMS_MODE
 N_POINTS = 5
 
 
@@ -204,7 +201,7 @@ def reference_terms(reference, points: Mapping[str, np.ndarray]) -> dict[str, np
     n = len(points["__open__"])
     values = [{name: np.asarray(points.get(name, points["__open__"])[i])
                for name in reference.free} for i in range(n)]
-    return describe.terms_at(_plain(reference.model), values, mode=JUDGE_MODE)
+    return describe.terms_at(_plain(reference.model), values)
 
 
 def prior_constants_of(values, terms) -> dict[str, float] | None:
