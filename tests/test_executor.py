@@ -111,3 +111,48 @@ def test_an_answer_that_is_not_a_frame_counts_as_a_dead_kernel(tmp_path):
         "    except OSError:\n        pass\nimport time\ntime.sleep(1)",
         "print(a + 1)"])
     assert report["cells"].get("1") == "died" and _text(cells[2]) == "2\n"
+
+
+_FRAME = ("import os, struct, sys\n"
+          "def frame(body):\n"
+          "    os.write(int(sys.argv[2]), struct.pack('>Q', len(body)) + body)\n")
+
+
+def test_an_answer_that_breaks_the_json_parser_costs_its_cell_only(tmp_path):
+    report, cells = _run(tmp_path, ["a = 1", _FRAME + "frame(b'[' * 100000)",
+                                    "print(a + 1)"])
+    assert report["completed"] and report["cells"] == {"1": "died"}
+    assert _text(cells[2]) == "2\n"
+
+
+def test_a_kernel_whose_child_holds_its_pipes_is_seen_to_die_at_once(tmp_path):
+    report, cells = _run(tmp_path, [
+        "a = 1", "import os, time\nif os.fork() == 0:\n    time.sleep(60)\nos._exit(3)",
+        "print(a + 1)"], cell_timeout=30)
+    assert report["cells"] == {"1": "died"} and _text(cells[2]) == "2\n"
+    assert report["timings"]["1"] < 5
+
+
+def test_a_notebook_that_keeps_killing_its_kernel_is_abandoned_not_fatal(tmp_path):
+    report, cells = _run(tmp_path, ["import signal\nsignal.alarm(2)"] +
+                         ["import time\ntime.sleep(3)"] * 5, cell_timeout=30)
+    assert report["completed"] and report["restarts"] == 4
+    assert "abandoned" in report["cells"].values()
+
+
+def test_a_cell_cannot_replace_how_cells_are_run(tmp_path):
+    report, cells = _run(tmp_path, ["get_ipython().run_cell = lambda *a, **k: None",
+                                    "print('still run')"])
+    assert report["cells"] == {} and _text(cells[1]) == "still run\n"
+
+
+def test_a_cells_output_is_kept_within_its_budget_and_honest_habits_work(tmp_path):
+    report, cells = _run(tmp_path, [
+        "import sys\nfor i in range(100):\n    sys.stdout.write('x' * 2**20)\n"
+        "    sys.stderr.write('y')",
+        "sys.stdout.buffer.write('é\\n'.encode())\nexit()\nprint('after exit')"])
+    assert report["cells"] == {}
+    kept = sum(len(o.get("text", "")) for o in cells[0]["outputs"])
+    assert kept < 1_100_000 and "cut" in cells[0]["outputs"][-1]["text"]
+    assert _text(cells[1]) == "é\nafter exit\n"
+    assert not [o for o in cells[1]["outputs"] if o["output_type"] == "error"]

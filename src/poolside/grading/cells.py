@@ -20,7 +20,8 @@ MESSAGE_CHARS, LINE_CHARS = 200, 70
 _NOT_RUN = {"timeout": "ran past its time limit and was stopped",
             "died": "stopped the kernel (os._exit, a crash or out of memory)",
             "deadline": "was stopped: the notebook had used up its time",
-            "skipped": "was not run: the notebook had used up its time"}
+            "skipped": "was not run: the notebook had used up its time",
+            "abandoned": "was not run: the cells before it had stopped the kernel too often"}
 
 
 @dataclass(frozen=True)

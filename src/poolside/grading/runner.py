@@ -188,6 +188,7 @@ def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int) -> 
     hung = sum(1 for v in states.values() if v == "timeout")
     died = sum(1 for v in states.values() if v == "died")
     late = sum(1 for v in states.values() if v in ("deadline", "skipped"))
+    abandoned = sum(1 for v in states.values() if v == "abandoned")
     if hung:
         notes.append(f"{hung} cell(s) ran past {cell_timeout} s and were stopped")
     if late:
@@ -196,6 +197,9 @@ def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int) -> 
     if died:
         notes.append(f"the kernel died in {died} cell(s) (os._exit, a crash or out of memory); "
                      "the notebook was run again without them")
+    if abandoned:
+        notes.append(f"{abandoned} cell(s) were not run: the kernel had been replaced too "
+                     "often")
     if "SystemExit" in errors:
         notes.append("the notebook called sys.exit; later cells still ran")
     if run["timed_out"]:
@@ -398,6 +402,8 @@ def _run_student_side(notebook: Path, assignment: Assignment, plan: Callable[[Pa
         env.update({"PYTENSOR_FLAGS": f"base_compiledir={inside}/cache/pytensor,cxx=",
                     "NUMBA_CACHE_DIR": f"{inside}/cache/numba", "NUMBA_CPU_NAME": "generic",
                     "JUPYTER_PLATFORM_DIRS": "1"})
+        if sandbox.kind != "none":  # the executor may then kill every other process it can
+            env["POOLSIDE_SANDBOXED"] = "1"
         run = sandbox.run(box, [sys.executable, "-m", "sandboxed.execute", str(inside)], env,
                           timeout, workdir / "student.log")
         reports, execution = _reports(folder, entries, _digests(workdir / "student.log"))

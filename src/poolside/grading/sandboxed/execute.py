@@ -43,9 +43,14 @@ WITHOUT_INPUTS = ("fit", "values")
 #: Longest a probe's cell may run: its own alarms stop a call at 20 s and a model or fit at
 #: 120 s; this bounds one that switched them off, so one hang cannot use the probes' reserve.
 PROBE_SECONDS = 130
-#: Bytes one cell's answer may have (an honest cell with a figure has well under 1 MB): past
+#: Bytes one cell's answer may have (the kernel keeps a cell's outputs under about 2 MB): past
 #: it, the kernel is taken for broken and replaced.
-MAX_ANSWER = 64 * 1024**2
+MAX_ANSWER = 16 * 1024**2
+#: Bytes of outputs kept for the executed notebook over the whole run; past it a cell's
+#: outputs are replaced by a note, so that this process's memory stays bounded.
+MAX_STORED = 32 * 1024**2
+#: Seconds a kernel has to answer after its cell was interrupted.
+INTERRUPT_GRACE = 10
 
 
 class _Died(Exception):
@@ -54,7 +59,7 @@ class _Died(Exception):
 
 class _Kernel:
     """The student's process (:mod:`.kernel`) and the two pipes to it. Nothing here blocks
-    past a deadline: the other end is the student's code."""
+    past a deadline, and nothing it sends is trusted: the other end is the student's code."""
 
     def __init__(self, folder: Path):
         cmd_read, self.cmd = os.pipe()
@@ -67,10 +72,20 @@ class _Kernel:
         os.close(cmd_read)
         os.close(answer_write)
         os.set_blocking(self.cmd, False)
-        self.buffer = b""
+        os.set_blocking(self.answers, False)
+        # Readable when the kernel has exited, even while children it forked hold its pipes.
+        try:
+            self.exited = os.pidfd_open(self.proc.pid)
+        except (AttributeError, OSError):
+            self.exited = None
+        self.buffer = bytearray()
+        self.seq = 0
+        self.last_size = 0
 
     def send(self, code: str, deadline: float, silent: bool = False) -> None:
-        body = json.dumps({"code": code, "silent": silent}).encode("utf-8", "replace")
+        self.seq += 1
+        body = json.dumps({"seq": self.seq, "code": code, "silent": silent}
+                          ).encode("utf-8", "replace")
         data = memoryview(kernel.HEADER.pack(len(body)) + body)
         while data:
             left = deadline - time.perf_counter()
@@ -83,29 +98,58 @@ class _Kernel:
             except OSError:
                 raise _Died from None
 
-    def receive(self, deadline: float) -> dict:
-        """The answer to the cell sent last; TimeoutError when none came by ``deadline``."""
-        size = None
+    def _read(self) -> bool:
+        """Read what the pipe holds now; False at its end."""
         while True:
-            if size is None and len(self.buffer) >= kernel.HEADER.size:
-                (size,) = kernel.HEADER.unpack(self.buffer[:kernel.HEADER.size])
-                if size > MAX_ANSWER:
-                    raise _Died
-            if size is not None and len(self.buffer) >= kernel.HEADER.size + size:
-                body = self.buffer[kernel.HEADER.size:kernel.HEADER.size + size]
-                self.buffer = self.buffer[kernel.HEADER.size + size:]
-                try:
-                    answer = json.loads(body)
-                except ValueError:
-                    raise _Died from None
-                return answer if isinstance(answer, dict) else {}
-            left = deadline - time.perf_counter()
-            if left <= 0 or not select.select([self.answers], [], [], left)[0]:
-                raise TimeoutError
-            chunk = os.read(self.answers, 1 << 20)
+            try:
+                chunk = os.read(self.answers, 1 << 20)
+            except BlockingIOError:
+                return True
             if not chunk:
-                raise _Died
+                return False
             self.buffer += chunk
+            if len(self.buffer) > kernel.HEADER.size + MAX_ANSWER:
+                raise _Died
+
+    def _answer(self) -> dict | None:
+        """The answer in the buffer, if it is all there."""
+        if len(self.buffer) < kernel.HEADER.size:
+            return None
+        (size,) = kernel.HEADER.unpack(self.buffer[:kernel.HEADER.size])
+        if size > MAX_ANSWER:
+            raise _Died
+        end = kernel.HEADER.size + size
+        if len(self.buffer) < end:
+            return None
+        if len(self.buffer) > end:  # more than one answer to one cell: not a kernel's
+            raise _Died
+        try:
+            answer = json.loads(bytes(self.buffer[kernel.HEADER.size:end]))
+        except Exception:  # noqa: BLE001 - RecursionError, MemoryError: not an answer
+            raise _Died from None
+        self.buffer.clear()
+        self.last_size = size
+        if not isinstance(answer, dict) or answer.get("seq") != self.seq:
+            raise _Died
+        return answer
+
+    def receive(self, deadline: float) -> dict:
+        """The answer to the cell sent last; TimeoutError when none came by ``deadline``,
+        :class:`_Died` when the kernel ended or sent something that is not that answer."""
+        watched = [self.answers] + ([self.exited] if self.exited is not None else [])
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise TimeoutError
+            ready = select.select(watched, [], [], left)[0]
+            if not ready:
+                raise TimeoutError
+            open_ = self._read()
+            answer = self._answer()
+            if answer is not None:
+                return answer
+            if not open_ or (self.exited is not None and self.exited in ready):
+                raise _Died
 
     def interrupt(self) -> None:
         try:
@@ -114,16 +158,17 @@ class _Kernel:
             pass
 
     def stop(self) -> None:
-        for sig_target in (lambda: os.killpg(self.proc.pid, signal.SIGKILL),
-                           lambda: self.proc.kill()):
+        for kill in (lambda: os.killpg(self.proc.pid, signal.SIGKILL),
+                     lambda: self.proc.kill()):
             try:
-                sig_target()
+                kill()
             except OSError:
                 pass
         self.proc.wait()
-        for fd in (self.cmd, self.answers):
+        for fd in (self.cmd, self.answers, self.exited):
             try:
-                os.close(fd)
+                if fd is not None:
+                    os.close(fd)
             except OSError:
                 pass
 
@@ -134,8 +179,10 @@ class _Runner:
         self.kernel: _Kernel | None = None
         self.skip: set[int] = set()
         self.restarts = 0
+        self.gave_up = False  # replaced too often: the notebook's cells are not run again
         self.deadline = float("inf")
         self.first_probe = len(nb["cells"])
+        self.stored = 0
 
     def start(self):
         self.kernel = _Kernel(self.folder)
@@ -152,7 +199,8 @@ class _Runner:
     def _execute(self, index: int, cell: dict, limit: float) -> str:
         """Run one cell in the kernel: "ok", "timeout" (not finished in ``limit`` seconds,
         interrupted, and the kernel answered after), "hung" (no answer to the interrupt within
-        10 s) or "died" (the kernel ended, or answered with something that is not an answer)."""
+        INTERRUPT_GRACE seconds) or "died" (the kernel ended, or answered with something that
+        is not an answer)."""
         deadline = time.perf_counter() + max(1.0, limit)
         cell["outputs"], cell["execution_count"] = [], None
         source = _source(cell)
@@ -165,7 +213,7 @@ class _Runner:
         except TimeoutError:
             self.kernel.interrupt()
             try:
-                answer = self.kernel.receive(time.perf_counter() + 10)
+                answer = self.kernel.receive(time.perf_counter() + INTERRUPT_GRACE)
                 outcome = "timeout"
             except TimeoutError:
                 return "hung"
@@ -174,8 +222,14 @@ class _Runner:
         except _Died:
             return "died"
         outputs = answer.get("outputs")
-        cell["outputs"] = [o for o in outputs if isinstance(o, dict)] \
-            if isinstance(outputs, list) else []
+        outputs = [o for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
+        size = self.kernel.last_size
+        if self.stored + size > MAX_STORED:
+            outputs = [{"output_type": "stream", "name": "stderr",
+                        "text": "[the grader kept no more of this notebook's outputs]\n"}]
+        else:
+            self.stored += size
+        cell["outputs"] = outputs
         count = answer.get("execution_count")
         cell["execution_count"] = count if isinstance(count, int) and \
             not isinstance(count, bool) else None
@@ -198,13 +252,24 @@ class _Runner:
     def _new_kernel(self):
         self.stop()
         self.restarts += 1
-        if self.restarts > MAX_RESTARTS:
-            raise RuntimeError("the kernel had to be replaced too often")
+        if os.environ.get("POOLSIDE_SANDBOXED") == "1":
+            # Whatever the old kernel left (a child in a session of its own could write into
+            # the new kernel's pipes): in a sandbox every other process of this uid is the
+            # student's, and the sandbox's own first process is not this uid's to kill.
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
         self.start()
 
     def restart(self, upto: int):
-        """A new kernel with every cell before ``upto`` run again, except the skipped ones."""
+        """A new kernel with every cell before ``upto`` run again, except the skipped ones
+        (none once the kernel was replaced MAX_RESTARTS times: the probes then get a new
+        kernel as it is, rather than a notebook that keeps killing its kernels)."""
         self._new_kernel()
+        if self.restarts > MAX_RESTARTS:
+            self.gave_up = True
+            return
         # The notebook's cells rebuild its state (without the grader's inputs on disk, as
         # the first time); probes that ran are not run again.
         hidden = _take_inputs(self.folder) if (self.folder / "inputs.json").exists() else {}
@@ -224,6 +289,9 @@ class _Runner:
                     # hung or killed again: leave it out too
                     self.skip.add(index)
                     self._new_kernel()
+                    if self.restarts > MAX_RESTARTS:
+                        self.gave_up = True
+                        return
                     return self._replay(upto)
 
 
@@ -247,23 +315,23 @@ def _take_inputs(folder: Path) -> dict[str, bytes]:
     for suffix in (".json", ".npz"):
         path = folder / f"inputs{suffix}"
         try:
-            taken[path.name] = path.read_bytes()
+            taken[path.name] = wire.read_regular(path)
             path.unlink()
-        except OSError:  # removed by the notebook: its probes will say what they miss
+        except OSError:  # removed or replaced by the notebook: its probes will say what they miss
             pass
     return taken
 
 
 def _put_back(folder: Path, taken: dict[str, bytes]) -> None:
     for name in sorted(taken, key=lambda n: n.endswith(".json")):  # the .json last
-        tmp = folder / f".{name}.tmp"
-        tmp.write_bytes(taken[name])
-        os.replace(tmp, folder / name)
+        try:
+            wire.write_new(folder, name, taken[name])
+        except OSError:  # the notebook put a folder where the inputs go: its probes miss them
+            pass
 
 
 #: A cell Otter Assign writes after each question to run its public checks.
 _PUBLIC_CHECK = re.compile(r"grader\.check\(\s*[\"'][\w.-]+[\"']\s*\)")
-
 
 #: The cell Otter Assign puts first: it imports Otter (a second or so and 100 MB) for the
 #: public checks, which grading does not run.
@@ -322,6 +390,9 @@ def main(folder: Path) -> int:
         for index, cell in enumerate(cells):
             if cell.get("cell_type") != "code" or index in not_run:
                 continue
+            if index < first_probe and runner.gave_up:
+                report["cells"][str(index)] = "abandoned"
+                continue
             if index < first_probe and runner.limit() < 1:
                 report["cells"][str(index)] = "skipped"  # the probes' reserved time
                 continue
@@ -330,8 +401,14 @@ def main(folder: Path) -> int:
                 _put_back(folder, taken)
                 taken = {}
             began = time.perf_counter()
-            outcome = runner.run_cell(index, cell, runner.limit() if index < first_probe
-                                      else min(runner.cell_timeout, PROBE_SECONDS))
+            try:
+                outcome = runner.run_cell(index, cell, runner.limit() if index < first_probe
+                                          else min(runner.cell_timeout, PROBE_SECONDS))
+            except Exception:  # noqa: BLE001 - whatever the kernel did, the run goes on
+                outcome = "died"
+                runner.skip.add(index)
+                runner.stop()
+                runner.start()
             report["timings"][str(index)] = round(time.perf_counter() - began, 3)
             if index >= first_probe:
                 outcome = "timeout" if outcome == "deadline" else outcome
@@ -341,20 +418,30 @@ def main(folder: Path) -> int:
             elif outcome != "ok":
                 report["cells"][str(index)] = outcome
             report["restarts"] = runner.restarts
-            wire.dump(report, folder / "out", "execution")
+            _dump_report(report, folder)
         report["completed"] = True
     finally:
         report["seconds"] = time.perf_counter() - started
         runner.stop()
-        wire.dump(report, folder / "out", "execution")
+        _dump_report(report, folder)
         del cells[first_probe:]
         # Cells not run here keep no output the student saved: a stale "All test cases
         # passed!" under a question the grader failed would read as this run's.
         for index in not_run:
             cells[index]["outputs"] = []
             cells[index]["execution_count"] = None
-        (folder / "out" / "executed.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+        try:
+            wire.write_new(folder / "out", "executed.ipynb", json.dumps(nb).encode("utf-8"))
+        except (OSError, ValueError):  # the notebook broke its out/ folder: nothing stored
+            pass
     return 0
+
+
+def _dump_report(report: dict, folder: Path) -> None:
+    try:
+        wire.dump(report, folder / "out", "execution")
+    except OSError:  # the notebook broke its out/ folder: the grader finds no report
+        pass
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ top to bottom, without the kernel's messaging (ZeroMQ, a client, heartbeats): gr
 then holds little more memory than running its code as a script.
 
 Requests and answers are frames: 8 bytes of length, then that many bytes of JSON. A request is
-``{"code": str, "silent": bool}`` (silent: not counted in the cell numbers); an answer is
-``{"outputs": [...], "execution_count": int | None, "status": "ok" | "error"}``. The student's
+``{"seq": int, "code": str, "silent": bool}`` (silent: not counted in the cell numbers); an
+answer is ``{"seq": int, "outputs": [...], "execution_count": int | None, "status": "ok" |
+"error"}``, its ``seq`` the request's. The student's
 code runs in this process and can write anything to ``OUT_FD``: :mod:`.execute` reads it as
 the student's own claim about its outputs, and the grader never takes it for more.
 """
@@ -27,8 +28,12 @@ __all__ = ["ChecksOff", "main", "read_frame", "write_frame"]
 HEADER = struct.Struct(">Q")
 #: The matplotlib backend cells get, whatever they ask for (``%matplotlib inline`` included).
 BACKEND = "module://sandboxed.figures"
-#: Characters of one cell's printed output kept (the rest is dropped with a note).
-MAX_STREAM = 200_000
+#: Characters of one cell's outputs kept, and how many outputs (the rest is dropped with a
+#: note): an honest cell stays far below, and the answer stays far below what the executor
+#: reads (execute.MAX_ANSWER).
+MAX_CELL_CHARS = 1_000_000
+MAX_OUTPUTS = 500
+CUT = "\n[... more output than the grader keeps: the rest was cut ...]\n"
 
 
 def read_frame(fd: int, limit: int) -> bytes | None:
@@ -86,20 +91,75 @@ def _plain(value):
 
 
 class _Cell:
-    """The outputs of the cell running now, in the order they came."""
+    """The outputs of the cell running now, in the order they came, within its budget."""
 
     outputs: list = []
+    chunks: dict = {}  # id of a stream output -> its text's pieces (joined when answering)
+    used = 0
+    cut = False
+
+    @classmethod
+    def start(cls) -> None:
+        cls.outputs, cls.chunks, cls.used, cls.cut = [], {}, 0, False
+
+    @classmethod
+    def _room(cls, size: int) -> int:
+        """How much of ``size`` more characters fits (noting that the cell's output is cut
+        when not all of it does)."""
+        room = max(0, MAX_CELL_CHARS - cls.used)
+        if size > room or len(cls.outputs) >= MAX_OUTPUTS:
+            cls.cut = True
+        return room if len(cls.outputs) < MAX_OUTPUTS else 0
 
     @classmethod
     def stream(cls, name: str, text: str) -> None:
-        last = cls.outputs[-1] if cls.outputs else None
-        if last is not None and last.get("output_type") == "stream" and last["name"] == name:
-            if len(last["text"]) < MAX_STREAM:
-                last["text"] += text
-                if len(last["text"]) >= MAX_STREAM:
-                    last["text"] = last["text"][:MAX_STREAM] + "\n[... output cut ...]\n"
+        size = min(len(text), cls._room(len(text)))
+        if size <= 0:
             return
-        cls.outputs.append({"output_type": "stream", "name": name, "text": text[:MAX_STREAM]})
+        cls.used += size
+        last = cls.outputs[-1] if cls.outputs else None
+        if last is not None and last.get("output_type") == "stream" and last["name"] == name \
+                and id(last) in cls.chunks:
+            cls.chunks[id(last)].append(text[:size])
+            return
+        output = {"output_type": "stream", "name": name, "text": ""}
+        cls.outputs.append(output)
+        cls.chunks[id(output)] = [text[:size]]
+
+    @classmethod
+    def add(cls, output: dict) -> None:
+        if output.get("output_type") == "error":  # always kept: feedback names the error
+            if len(cls.outputs) < MAX_OUTPUTS + 10:
+                cls.outputs.append(output)
+            return
+        size = sum(len(str(v)) for v in (output.get("data") or {}).values())
+        if len(cls.outputs) >= MAX_OUTPUTS or cls._room(size) < size:
+            return
+        cls.used += size
+        cls.outputs.append(output)
+
+    @classmethod
+    def finished(cls) -> list:
+        for output in cls.outputs:
+            if id(output) in cls.chunks:
+                output["text"] = "".join(cls.chunks[id(output)])
+        if cls.cut:
+            cls.outputs.append({"output_type": "stream", "name": "stderr", "text": CUT})
+        return cls.outputs
+
+
+class _Bytes:
+    """``sys.stdout.buffer``: bytes written to it are the stream's text."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, data) -> int:
+        self._stream.write(bytes(data).decode("utf-8", "replace"))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
 class _Stream:
@@ -109,6 +169,7 @@ class _Stream:
 
     def __init__(self, name: str, fd: int):
         self.name, self._fd = name, fd
+        self.buffer = _Bytes(self)
 
     def write(self, text) -> int:
         text = text if isinstance(text, str) else str(text)
@@ -145,11 +206,11 @@ def _shell():
     class Publisher(DisplayPublisher):
         def publish(self, data, metadata=None, source=None, *, transient=None, update=False,
                     **kwargs):
-            _Cell.outputs.append({"output_type": "display_data", "data": _plain(data),
-                                  "metadata": _plain(metadata or {})})
+            _Cell.add({"output_type": "display_data", "data": _plain(data),
+                       "metadata": _plain(metadata or {})})
 
         def clear_output(self, wait=False):
-            _Cell.outputs.clear()
+            _Cell.start()
 
     class Hook(DisplayHook):
         def start_displayhook(self):
@@ -165,13 +226,19 @@ def _shell():
 
         def finish_displayhook(self):
             if self._result["data"]:
-                _Cell.outputs.append(self._result)
+                _Cell.add(self._result)
 
     class Shell(InteractiveShell):
         def _showtraceback(self, etype, evalue, stb):
-            _Cell.outputs.append({"output_type": "error",
-                                  "ename": getattr(etype, "__name__", str(etype)),
-                                  "evalue": str(evalue), "traceback": [str(s) for s in stb]})
+            try:
+                ename, text = getattr(etype, "__name__", str(etype)), str(evalue)
+            except Exception:  # noqa: BLE001 - an exception whose str raises
+                ename, text = "Exception", ""
+            _Cell.add({"output_type": "error", "ename": ename[:200], "evalue": text[:10_000],
+                       "traceback": [str(s)[:10_000] for s in stb[:200]]})
+
+        def ask_exit(self):  # exit() and quit() in a cell: the notebook goes on, as in Jupyter
+            pass
 
         def enable_gui(self, gui=None):  # no event loop here
             pass
@@ -196,8 +263,8 @@ def _close_figures(result=None) -> None:
     try:
         for number in pyplot.get_fignums():
             figure = pyplot.figure(number)
-            _Cell.outputs.append({"output_type": "display_data",
-                                  "data": {"text/plain": repr(figure)}, "metadata": {}})
+            _Cell.add({"output_type": "display_data",
+                       "data": {"text/plain": repr(figure)}, "metadata": {}})
         pyplot.close("all")
     except Exception:  # noqa: BLE001 - the student's pyplot, however it was changed
         pass
@@ -206,7 +273,7 @@ def _close_figures(result=None) -> None:
 def main(fd_in: int, fd_out: int) -> int:
     os.environ["MPLBACKEND"] = BACKEND
     shell = _shell()
-    sys.stdout, sys.stderr = _Stream("stdout", 1), _Stream("stderr", 2)
+    run_cell = shell.run_cell  # bound now: a cell that replaces the shell's does not stop it
     # An interrupt between cells is the grader's, for a cell that has just finished: ignored.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
@@ -214,26 +281,30 @@ def main(fd_in: int, fd_out: int) -> int:
         if frame is None:
             return 0
         request = json.loads(frame)
-        _Cell.outputs = []
+        _Cell.start()
         sys.stdout, sys.stderr = _Stream("stdout", 1), _Stream("stderr", 2)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        status, count = "error", None
         try:
-            result = shell.run_cell(request["code"], store_history=not request.get("silent"),
-                                    silent=False)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            result = run_cell(request["code"], store_history=not request.get("silent"),
+                              silent=False)
             status = "ok" if result.success else "error"
             count = result.execution_count
         except KeyboardInterrupt:  # the interrupt came between the shell's own steps
             _Cell.outputs.append({"output_type": "error", "ename": "KeyboardInterrupt",
                                   "evalue": "", "traceback": []})
-            status, count = "error", None
+        except Exception as err:  # noqa: BLE001 - the shell itself broken by the cell
+            _Cell.outputs.append({"output_type": "error", "ename": type(err).__name__[:200],
+                                  "evalue": "the cell broke the kernel's shell",
+                                  "traceback": []})
         finally:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-        answer = {"outputs": _Cell.outputs, "execution_count": count, "status": status}
+        answer = {"seq": request.get("seq"), "execution_count": count, "status": status}
         try:
-            body = json.dumps(answer, default=str).encode("utf-8", "replace")
-        except (TypeError, ValueError, RecursionError):
-            body = json.dumps({"outputs": [], "execution_count": count, "status": status}
-                              ).encode()
+            body = json.dumps({**answer, "outputs": _Cell.finished()}, default=str
+                              ).encode("utf-8", "replace")
+        except Exception:  # noqa: BLE001 - outputs JSON cannot carry
+            body = json.dumps({**answer, "outputs": []}).encode()
         write_frame(fd_out, body)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
+import tempfile
 import zipfile
 import sys
 from pathlib import Path
@@ -102,14 +104,44 @@ def _decode(text: bytes, packed: bytes):
         raise WireError("unreadable record: nested too deep") from None
 
 
+def write_new(folder: Path, name: str, data: bytes) -> None:
+    """Write ``folder/name`` through a temporary file of a fresh name (created exclusively,
+    so that nothing another process put in the folder, a FIFO or a link, is written through),
+    then renamed into place."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, Path(folder) / name)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of ``path`` if it is a regular file (not a link, FIFO or device) of at most
+    ``limit`` bytes; OSError otherwise. Opened without blocking or following links, checked
+    on the open file, so it cannot be swapped between the check and the read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise OSError(f"{path} is not a regular file of at most {limit} bytes")
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"{path} grew past {limit} bytes")
+    return data
+
+
 def dump(record, folder: str | Path, name: str) -> None:
     """Write ``record`` as ``folder/name.json`` and ``folder/name.npz``."""
     folder = Path(folder)
     text, packed = _encode(record)
     for suffix, data in ((".npz", packed), (".json", text)):  # the .json last: it marks done
-        tmp = folder / f".{name}{suffix}.tmp"
-        tmp.write_bytes(data)
-        os.replace(tmp, folder / f"{name}{suffix}")
+        write_new(folder, f"{name}{suffix}", data)
 
 
 def load(folder: str | Path, name: str):
@@ -134,10 +166,11 @@ def digest(folder: str | Path, name: str) -> str:
     import hashlib
 
     folder = Path(folder)
-    paths = [folder / f"{name}.json", folder / f"{name}.npz"]
-    if any(p.is_symlink() or not p.is_file() or p.stat().st_size > MAX_BYTES for p in paths):
+    try:
+        parts = [read_regular(folder / f"{name}{suffix}") for suffix in (".json", ".npz")]
+    except OSError:
         return "absent"
-    return hashlib.sha256(paths[0].read_bytes() + b"\0" + paths[1].read_bytes()).hexdigest()
+    return hashlib.sha256(parts[0] + b"\0" + parts[1]).hexdigest()
 
 
 def fingerprint(record) -> str:
