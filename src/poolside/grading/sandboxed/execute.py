@@ -353,6 +353,21 @@ def _not_graded(cell) -> bool:
         _PUBLIC_CHECK.fullmatch(source.strip()) is not None
 
 
+#: What the executed notebook says under a cell grading stopped or did not run.
+NOTES = {
+    "timeout": "this cell ran past its time limit ({limit} s) and was stopped",
+    "deadline": "this cell was stopped: the notebook had used up its time",
+    "died": "this cell stopped the kernel; the notebook was run again without it",
+    "skipped": "not run: the notebook had used up its time",
+    "abandoned": "not run: the cells before it had stopped the kernel too often",
+    "not run": "not run while grading (the public checks and the export run only for you)",
+}
+
+
+def _note(text: str) -> dict:
+    return {"output_type": "stream", "name": "stderr", "text": f"[grading: {text}]\n"}
+
+
 def _code_cell(source: str) -> dict:
     return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
             "source": source}
@@ -392,9 +407,11 @@ def main(folder: Path) -> int:
                 continue
             if index < first_probe and runner.gave_up:
                 report["cells"][str(index)] = "abandoned"
+                cell["outputs"] = [_note(NOTES["abandoned"])]
                 continue
             if index < first_probe and runner.limit() < 1:
                 report["cells"][str(index)] = "skipped"  # the probes' reserved time
+                cell["outputs"] = [_note(NOTES["skipped"])]
                 continue
             if index >= first_probe and taken and \
                     probes[index - first_probe]["probe"] not in WITHOUT_INPUTS:
@@ -417,6 +434,8 @@ def main(folder: Path) -> int:
                 print(wire.DIGEST, probe_id, wire.digest(folder / "out", probe_id), flush=True)
             elif outcome != "ok":
                 report["cells"][str(index)] = outcome
+                cell.setdefault("outputs", []).append(_note(NOTES[outcome].format(
+                    limit=runner.cell_timeout)))
             report["restarts"] = runner.restarts
             _dump_report(report, folder)
         report["completed"] = True
@@ -428,7 +447,7 @@ def main(folder: Path) -> int:
         # Cells not run here keep no output the student saved: a stale "All test cases
         # passed!" under a question the grader failed would read as this run's.
         for index in not_run:
-            cells[index]["outputs"] = []
+            cells[index]["outputs"] = [_note(NOTES["not run"])]
             cells[index]["execution_count"] = None
         try:
             wire.write_new(folder / "out", "executed.ipynb", json.dumps(nb).encode("utf-8"))
