@@ -291,5 +291,7 @@ def test_many_long_names_in_the_shared_tmp_do_not_switch_the_quota_off(reachable
     monkeypatch.setitem(sandbox_module.QUOTA, "files", 5000)
     with sandbox.open() as box:
         run, log = _run(sandbox, box, MANY, 12_000, timeout=60)
-    assert "made" in log and run["quota"], log
+    # The quota may stop the script before it has made them all (on a busy machine making
+    # 12,000 files outlasts a quota check): either way it must have stopped it.
+    assert run["quota"], log
     assert not any(Path("/tmp").glob("000000x*"))
