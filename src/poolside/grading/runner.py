@@ -304,15 +304,12 @@ def grade(notebook: Path, workdir: Path, results_path: Path, assignment: Assignm
     # PyMC besides: a child process plans, so that this one holds neither while the notebook
     # runs, and judging comes after the student's side has ended. The grading's inputs are
     # drawn again here from the child's seed (as rejudge does) and must plan the same probes.
-    planned = _run_student_side(
+    reports, facts = _run_student_side(
         Path(notebook), assignment, _plan_in_child(assignment, seed, cell_timeout, timeout),
         sandbox, cache, cell_timeout, timeout, workdir, executed)
-    reports, facts = planned
     registry = assignment.load_registry()
-    grading = registry.context(int(facts["seed"]))
-    entries = registry.plan(grading)
-    if evidence.probe_key(entries, grading.inputs, assignment.student_files, cell_timeout,
-                          timeout) != facts["probe_key"]:
+    grading, key = _replanned(registry, assignment, facts["seed"], cell_timeout, timeout)
+    if key != facts["probe_key"]:
         raise RuntimeError("the grading's inputs are not reproducible from its seed: the "
                            "checks' context draws something the seed does not fix")
     if store is not None:
@@ -435,17 +432,26 @@ def rejudge(store: Path, results_path: Path, assignment: Assignment,
     facts, reports = evidence.load(store)
     registry = registry or assignment.load_registry()
     try:
-        grading = registry.context(int(facts["seed"]))
-        entries = registry.plan(grading)
-        key = evidence.probe_key(entries, grading.inputs, assignment.student_files,
-                                 facts["cell_timeout"] if cell_timeout is None else cell_timeout,
-                                 facts["timeout"] if timeout is None else timeout)
+        grading, key = _replanned(
+            registry, assignment, facts["seed"],
+            facts["cell_timeout"] if cell_timeout is None else cell_timeout,
+            facts["timeout"] if timeout is None else timeout)
     except (KeyError, TypeError, ValueError) as err:
         raise evidence.Stale(f"stored facts unreadable ({type(err).__name__})") from None
     if key != facts.get("probe_key"):
         raise evidence.Stale("what is probed changed (the probes, their inputs, the student's "
                              "side or the limits)")
     return conclude(registry, grading, reports, facts, assignment, results_path)
+
+
+def _replanned(registry: Registry, assignment: Assignment, seed, cell_timeout: int,
+               timeout: float):
+    """A grading's inputs drawn again from its seed, and the key of what they probe (equal to
+    the stored one when the reports can be judged with them)."""
+    grading = registry.context(int(seed))
+    entries = registry.plan(grading)
+    return grading, evidence.probe_key(entries, grading.inputs, assignment.student_files,
+                                       cell_timeout, timeout)
 
 
 def conclude(registry: Registry, grading, reports: dict, facts: dict, assignment: Assignment,
