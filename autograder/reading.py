@@ -65,10 +65,19 @@ def report_of(reports: dict, probe_id: str, what: str) -> dict:
         if report.get("not_implemented"):
             raise GradingError(f"`{what}` is not written yet.")
         raise GradingError(f"`{what}` raised {str(report.get('error'))[:80]}: "
-                           f"{str(report.get('message'))[:300]}")
+                           f"{str(report.get('message'))[:300]}{_where(report.get('where'))}")
     if outcome != "returned":
         raise GradingError(f"What `{what}` returned could not be read.")
     return report
+
+
+def _where(where) -> str:
+    """" (in `helper`, line 3 of its cell: `return y[x]`)": the line of the student's code the
+    error passed through last, as the student's side found it."""
+    if not isinstance(where, dict) or not where.get("text"):
+        return ""
+    return (f" (in `{str(where.get('function'))[:80]}`, line {str(where.get('line'))[:6]} of "
+            f"its cell: `{str(where['text'])[:120]}`)")
 
 
 def table_of(reports: dict, probe_id: str, what: str, article: str) -> pd.DataFrame:

@@ -159,3 +159,20 @@ def test_a_cells_output_is_kept_within_its_budget_and_honest_habits_work(tmp_pat
     assert kept < 1_100_000 and "cut" in cells[0]["outputs"][-1]["text"]
     assert _text(cells[1]) == "é\nafter exit\n"
     assert not [o for o in cells[1]["outputs"] if o["output_type"] == "error"]
+
+
+def test_feedback_names_the_line_of_a_cell_that_raised(tmp_path):
+    from poolside.grading import cells
+
+    _, executed = _run(tmp_path, [
+        "def f(x):\n    return x / 0\n",
+        "# a comment\na = 1\nf(a)\n",
+        "x = 1\ny = (\n",
+        "def g(x)\n    return 1\n",
+    ])
+    said = [c.describe() for c in cells.read({"cells": executed})]
+    assert said == [
+        "The cell `a = 1` raised ZeroDivisionError: division by zero (line 3: `f(a)`).",
+        "The cell `x = 1` raised SyntaxError: incomplete input (line 2: `y = (`).",
+        "The cell `def g(x)` raised SyntaxError: expected ':' (line 1).",
+    ]

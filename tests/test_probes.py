@@ -27,3 +27,26 @@ def test_anything_else_crosses_as_its_type_name_only(value):
     report = probes.probe({"id": "v", "probe": "call", "function": "f", "args": [],
                            "returns": "value"}, {"f": lambda: value}, {})
     assert report["value"]["type_ok"] is False and "value" not in report["value"]
+
+
+def test_an_error_in_a_students_function_is_placed_at_its_line():
+    import linecache
+
+    from autograder.reading import report_of
+    from poolside.grading.checks import GradingError
+
+    # as IPython compiles a cell: a name of its own, its lines in linecache
+    name, source = "<ipython-input-4-0a1b2c3d>", "def f():\n    y = {}\n    return y['x']\n"
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    env = {}
+    exec(compile(source, name, "exec"), env)
+    report = probes.probe({"id": "v", "probe": "call", "function": "f", "args": [],
+                           "returns": "value"}, env, {})
+    assert report["where"] == {"function": "f", "line": 3, "text": "return y['x']"}
+    with pytest.raises(GradingError) as said:
+        report_of({"v": report}, "v", "f")
+    assert str(said.value) == "`f` raised KeyError: 'x' (in `f`, line 3 of its cell: `return y['x']`)"
+    # code that is not the notebook's (a library, the grader) is not named
+    report = probes.probe({"id": "v", "probe": "call", "function": "f", "args": [],
+                           "returns": "value"}, {"f": lambda: {}["x"]}, {})
+    assert report["where"] is None

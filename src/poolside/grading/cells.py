@@ -16,6 +16,11 @@ __all__ = ["Cell", "read", "why_missing", "summary"]
 
 #: How much of an exception's message, and of a cell's first line, is quoted.
 MESSAGE_CHARS, LINE_CHARS = 200, 70
+#: The frame of the cell itself in IPython's traceback: the outermost ``Cell In[7], line 3``.
+_CELL_FRAME = re.compile(r"Cell In\[\d+\], line (\d+)")
+#: Where a SyntaxError's message says it was, in a name that means nothing to a student.
+_SYNTAX_PLACE = re.compile(r"\s*\((<ipython-input-[^>]*>|\d+\.py), line \d+\)$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: Outcomes of :mod:`.sandboxed.execute` for a cell that did not run to its end.
 _NOT_RUN = {"timeout": "ran past its time limit and was stopped",
             "died": "stopped the kernel (os._exit, a crash or out of memory)",
@@ -36,8 +41,7 @@ class Cell:
     def first_line(self) -> str:
         lines = [line.strip() for line in self.source.splitlines() if line.strip()
                  and not line.strip().startswith("#")]
-        line = lines[0] if lines else "(empty)"
-        return line if len(line) <= LINE_CHARS else line[:LINE_CHARS - 3] + "..."
+        return _clip(lines[0] if lines else "(empty)", LINE_CHARS)
 
     def describe(self) -> str:
         return f"The cell `{self.first_line}` {self.problem}."
@@ -64,11 +68,29 @@ def read(nb, states: dict | None = None) -> list[Cell]:
         if state in _NOT_RUN:  # stopped by the grader: its KeyboardInterrupt is the grader's
             found.append(Cell(index, source, _NOT_RUN[state]))
         elif errors:
-            ename, evalue = errors[0].get("ename"), errors[0].get("evalue")
-            problem = f"raised {_clip(ename, 80)}" + (f": {_clip(evalue, MESSAGE_CHARS)}"
-                                                      if str(evalue or "").strip() else "")
-            found.append(Cell(index, source, problem))
+            found.append(Cell(index, source, _raised(errors[0], source)))
     return found
+
+
+def _raised(error: dict, source: str) -> str:
+    """"raised NameError: name 'x' is not defined (line 3: `y = x + 1`)": the exception, and
+    the line of the cell it came from when the traceback says (a cell's first line alone
+    does not show which of twenty lines failed)."""
+    ename, evalue = _clip(error.get("ename"), 80), str(error.get("evalue") or "")
+    traceback = error.get("traceback")
+    traceback = "\n".join(map(str, traceback)) if isinstance(traceback, list) else ""
+    frame = _CELL_FRAME.search(_ANSI.sub("", traceback[:100_000]))
+    lines = source.splitlines()
+    where = ""
+    if frame and 1 <= int(frame.group(1)) <= len(lines):
+        number = int(frame.group(1))
+        if ename == "SyntaxError":
+            evalue = _SYNTAX_PLACE.sub("", evalue)
+        text = _clip(lines[number - 1], LINE_CHARS)
+        shown = text and text != Cell(0, source, "").first_line  # the cell is named by it
+        where = f" (line {number}: `{text}`)" if shown else f" (line {number})"
+    message = f": {_clip(evalue, MESSAGE_CHARS)}" if evalue.strip() else ""
+    return f"raised {ename}{message}{where}"
 
 
 def _defines(source: str, name: str) -> bool:

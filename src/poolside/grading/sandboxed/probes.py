@@ -59,6 +59,24 @@ def _message(err: BaseException) -> str:
     return text[:300]
 
 
+def _where(err: BaseException) -> dict | None:
+    """The innermost line of the notebook's own code that the exception passed through
+    (IPython names a cell's code ``<ipython-input-N-...>``): where in the student's function
+    to look, when the error came from deep inside a library."""
+    try:
+        import traceback
+
+        frames = [f for f in traceback.extract_tb(err.__traceback__, limit=200)
+                  if str(f.filename).startswith("<ipython-input-") and f.name != "<module>"]
+        if frames:
+            frame = frames[-1]
+            return {"function": str(frame.name)[:80], "line": int(frame.lineno or 0),
+                    "text": " ".join(str(frame.line or "").split())[:120]}
+    except BaseException:  # noqa: BLE001 - the report goes on without it
+        pass
+    return None
+
+
 def posterior(spec: dict):
     """A posterior input (draws by name, artists, per-artist names) as ``pm.sample`` returns one."""
     import arviz as az
@@ -151,7 +169,7 @@ def _call(entry: dict, env: dict, inputs: dict) -> dict:
         return {"outcome": "timeout", "seconds": CALL_SECONDS}
     except BaseException as err:  # noqa: BLE001 - SystemExit and friends cost this probe only
         return {"outcome": "raised", "error": type(err).__name__[:80], "message": _message(err),
-                "not_implemented": isinstance(err, NotImplementedError)}
+                "not_implemented": isinstance(err, NotImplementedError), "where": _where(err)}
     report = {"outcome": "returned", "seconds": time.perf_counter() - started,
               "is_none": value is None}
     if value is not None:
