@@ -52,3 +52,9 @@ def test_required_ranges_follow_requirements_in():
         assert f"{oldest}" in spec.group(2), (name, spec.group(2))
         if untested_major is not None:
             assert f"<{untested_major}" in spec.group(2) or f"=={oldest}" in spec.group(2), name
+
+
+def test_the_tests_run_every_package_at_the_grading_locks_version():
+    grading = student_env.versions(paths.REQUIREMENTS)
+    tests = student_env.versions(paths.ROOT / "requirements-dev.txt")
+    assert {n: tests.get(n) for n in grading if tests.get(n) != grading[n]} == {}
