@@ -412,6 +412,98 @@ subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 '''
 
+#: report-bomb: the solution, whose q17 answers' report gets 256 MB of zeros added after its
+#: probe (about 250 kB on disk, and fingerprinted as it is): the grader must not unpack it.
+_REPORT_BOMB = r'''
+import io, zipfile
+from pathlib import Path
+import numpy as np
+import sandboxed.probes as probes
+buffer = io.BytesIO()
+np.lib.format.write_array(buffer, np.zeros(32 * 1024**2))
+BOMB = buffer.getvalue()
+del buffer
+_run = probes.run
+def _bombed(probe_id, folder):
+    _run(probe_id, folder)
+    if probe_id == "choices-q17":
+        with zipfile.ZipFile(Path(folder) / "out" / f"{probe_id}.npz", "a",
+                             zipfile.ZIP_DEFLATED) as z:
+            z.writestr("bomb.npy", BOMB)
+probes.run = _bombed
+# poolside-forgery-marker
+'''
+
+#: plant-a-module-for-the-executor: modules named as ones the executor could import late, beside
+#: the notebook, which write the right q17 answers if the executor ever imports one.
+_PLANT_A_MODULE = r'''
+import pathlib
+EVIL = """
+import sys as _s, os as _o
+_here = _o.path.dirname(_o.path.abspath(__file__))
+_s.path[:] = [p for p in _s.path if _o.path.abspath(p or '.') != _here]
+del _s.modules[__name__]
+_real = __import__(__name__)
+_s.modules[__name__] = _real
+if hasattr(_s.modules.get('__main__'), '_Runner'):  # the executor
+    import atexit
+    def _forge():
+        wire = _s.modules['sandboxed.wire']
+        out = _o.path.join(_o.getcwd(), 'out')
+        right = {'q17_most_variable': 'no pooled', 'q17_least_variable': 'complete pooled',
+                 'q17_most_biased': 'complete pooled', 'q17_least_biased': 'no pooled'}
+        digest = wire.dump({'outcome': 'returned', 'values': right}, out, 'choices-q17')
+        print(wire.DIGEST, 'choices-q17', digest, flush=True)
+    atexit.register(_forge)
+# poolside-forgery-marker
+"""
+for name in ("hashlib", "ctypes", "traceback", "tempfile", "shutil", "linecache"):
+    pathlib.Path(f"{name}.py").write_text(EVIL)
+'''
+
+#: forge-the-run-record: a process left behind waits for the executor's last write, stops it,
+#: writes a run record and an executed notebook saying its fit cells ran out of time, and
+#: kills it: a run that took seconds would read as the grader's fault.
+_FORGE_RUN_RECORD = r'''
+import os, subprocess, sys
+code = """
+import json, os, signal, sys, time
+sys.path.insert(0, os.getcwd())
+from sandboxed import wire
+executor = int(sys.argv[1])
+out = os.path.join(os.getcwd(), "out")
+deadline = time.time() + 600
+seen = None
+while time.time() < deadline:  # the run record settles once the probes are done
+    try:
+        now = wire.load(out, "execution")
+    except Exception:
+        time.sleep(0.01)
+        continue
+    if len(now.get("probes", {})) >= 20 and now == seen:
+        break
+    seen = now
+    time.sleep(0.05)
+os.kill(executor, signal.SIGSTOP)
+record = dict(seen or {})
+nb = json.loads(open("hierarchical.ipynb").read())
+record["cells"] = {}
+for index, cell in enumerate(nb["cells"]):
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    if cell["cell_type"] == "code" and "_fit = fit_" in source:
+        record["cells"][str(index)] = "timeout"
+        cell["outputs"] = [{"output_type": "stream", "name": "stderr",
+            "text": "[grading: this cell ran past its time limit (300 s) and was stopped]"}]
+record["completed"] = True
+wire.dump(record, out, "execution")
+wire.write_new(__import__("pathlib").Path(out), "executed.ipynb", json.dumps(nb).encode())
+os.kill(executor, signal.SIGKILL)
+# poolside-forgery-marker
+"""
+subprocess.Popen([sys.executable, "-c", code, str(os.getppid())], start_new_session=True,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+'''
+
 #: starve-the-probes: cells that each sleep just under the cell limit, more of them than the
 #: whole grading's time; the tests grade it with this cell limit.
 STARVE_CELL_TIMEOUT = 30
@@ -459,6 +551,9 @@ FORGERIES = {
     "zip-bomb-lying-size.zip": ("student", [], "all zero"),
     "odd-stream-text.ipynb": ("solution", [_ODD_STREAM_TEXT], {}),
     "starve-the-probes.ipynb": ("solution", [_STARVE_CELL] * STARVE_CELLS, {}),
+    "report-bomb.ipynb": ("solution", [_REPORT_BOMB], {"q17": 0}),
+    "plant-a-module-for-the-executor.ipynb": ("student", [_PLANT_A_MODULE], "all zero"),
+    "forge-the-run-record.ipynb": ("solution", [_FORGE_RUN_RECORD], {}),
 }
 
 #: What a forgery's row says when it is not "graded": its status and a piece of its reason.
@@ -479,6 +574,9 @@ NOT_ON_GRADESCOPE = {
     "fill-the-disk.ipynb": SAME_SANDBOX,
     "fill-tmp-then-honest.ipynb": SAME_SANDBOX,
     "odd-stream-text.ipynb": SAME_SANDBOX,
+    "report-bomb.ipynb": SAME_SANDBOX,
+    "plant-a-module-for-the-executor.ipynb": SAME_SANDBOX,
+    "forge-the-run-record.ipynb": SAME_SANDBOX,
     "starve-the-probes.ipynb": "it takes the whole time limit; graded apart, locally",
     "zip-bomb-lying-size.zip": "Gradescope unpacks an upload itself: an unreadable zip never "
                                "reaches the autograder (the emulation's unzip would raise)",

@@ -255,15 +255,29 @@ def test_no_sandbox_folder_outlives_its_grading(local):
                 if (p / "student" / "deep").exists() or (p / "student" / "locked").exists()]
 
 
-def test_a_rewritten_executed_notebook_is_stored_as_plain_text(local):
-    # The detached rewriter replaces out/executed.ipynb as the notebook's run ends; whether it
-    # wins that race or not, what the grader stores has text outputs that are text.
-    stored = results_folder(local["out"], "odd-stream-text.ipynb") / "executed.ipynb"
-    assert stored.is_file()
-    nb = nbformat.read(stored, as_version=4)  # joins the lines nbformat writes as lists
-    streams = [o for c in nb.cells for o in c.get("outputs", [])
-               if o.get("output_type") == "stream"]
-    assert streams and all(isinstance(o["text"], str) for o in streams)
+def test_an_executed_notebook_rewritten_after_the_run_is_not_kept(local):
+    # The detached rewriter replaces out/executed.ipynb as the notebook's run ends. Whether it
+    # wins that race or not, the grader keeps only what the executor wrote, and says so.
+    folder = results_folder(local["out"], "odd-stream-text.ipynb")
+    stored = folder / "executed.ipynb"
+    if stored.is_file():  # the sandbox ended before the rewriter read the notebook
+        assert "12345" not in stored.read_text()
+        nb = nbformat.read(stored, as_version=4)  # joins the lines nbformat writes as lists
+        streams = [o for c in nb.cells for o in c.get("outputs", [])
+                   if o.get("output_type") == "stream"]
+        assert streams and all(isinstance(o["text"], str) for o in streams)
+    else:
+        assert "executed notebook was changed after the run" in \
+            _rows(local["table"])["odd-stream-text.ipynb"]["reason"]
+
+
+def test_a_run_record_forged_after_the_run_is_not_believed(local):
+    row = _rows(local["table"])["forge-the-run-record.ipynb"]
+    assert "run's own report was missing or changed" in row["reason"], row["reason"]
+    assert "ran past" not in row["reason"] and "executed notebook was changed" in row["reason"]
+    feedback = (results_folder(local["out"], "forge-the-run-record.ipynb")
+                / "feedback.html").read_text()
+    assert "ran past its time limit" not in feedback
 
 
 #: The batch process alone on one zip: its peak memory (what ``poolside grade`` would use).

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from poolside.grading.sandboxed import wire
+from poolside.grading.sandboxed import kernel, wire
 
 SANDBOXED = Path(__file__).resolve().parents[1] / "src" / "poolside" / "grading" / "sandboxed"
 
 
-def _run(tmp_path: Path, sources: list[str], cell_timeout: int = 30,
-         cells_until: float | None = None) -> tuple[dict, list[dict]]:
-    """Execute a notebook of ``sources`` (no probes); return the execution report and the
-    executed notebook's cells."""
+def _lay_out(tmp_path: Path, sources: list[str], cell_timeout: int = 30,
+             cells_until: float | None = None) -> list[str]:
+    """A folder as the runner lays it out, for a notebook of ``sources`` (no probes); the
+    executor's command."""
     shutil.copytree(SANDBOXED, tmp_path / "sandboxed",
                     ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "out").mkdir()
@@ -29,7 +29,14 @@ def _run(tmp_path: Path, sources: list[str], cell_timeout: int = 30,
         {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     wire.dump({"notebook": "nb.ipynb", "cell_timeout": cell_timeout, "probes": [],
                "cells_until": cells_until}, tmp_path, "plan")
-    subprocess.run([sys.executable, "-m", "sandboxed.execute", str(tmp_path)], cwd=tmp_path,
+    return [sys.executable, "-m", "sandboxed.execute", str(tmp_path)]
+
+
+def _run(tmp_path: Path, sources: list[str], cell_timeout: int = 30,
+         cells_until: float | None = None) -> tuple[dict, list[dict]]:
+    """Execute a notebook of ``sources`` (no probes); return the execution report and the
+    executed notebook's cells."""
+    subprocess.run(_lay_out(tmp_path, sources, cell_timeout, cells_until), cwd=tmp_path,
                    check=True, timeout=120, capture_output=True)
     report = wire.load(tmp_path / "out", "execution")
     executed = json.loads((tmp_path / "out" / "executed.ipynb").read_text())
@@ -176,3 +183,98 @@ def test_feedback_names_the_line_of_a_cell_that_raised(tmp_path):
         "The cell `x = 1` raised SyntaxError: incomplete input (line 2: `y = (`).",
         "The cell `def g(x)` raised SyntaxError: expected ':' (line 1).",
     ]
+
+
+def test_a_cell_that_fails_when_run_again_keeps_its_first_outputs_and_says_so(tmp_path):
+    report, cells = _run(tmp_path, [
+        "import os\nif os.path.exists('ran'):\n    os._exit(1)\nopen('ran', 'w').close()\n"
+        "print('first run')",
+        "import os\nos._exit(3)",
+        "print('after')"])
+    assert report["cells"] == {"0": "died", "1": "died"}
+    assert "first run" in _text(cells[0]) and "when the notebook was run again" in \
+        _text(cells[0])
+    assert _text(cells[2]) == "after\n"
+
+
+def test_a_kernel_that_cannot_start_is_the_graders_problem_not_the_notebooks(tmp_path):
+    command = _lay_out(tmp_path, ["print('never')"])
+    (tmp_path / "IPython.py").write_text("raise ImportError('a broken environment')\n")
+    done = subprocess.run(command, cwd=tmp_path, timeout=120, capture_output=True)
+    assert done.returncode == 3
+    assert wire.load(tmp_path / "out", "execution")["error"] == "the kernel did not start"
+
+
+def test_the_kernel_ends_with_the_executor(tmp_path):
+    import os
+    import signal
+    import time
+
+    command = _lay_out(tmp_path, ["import os, time\nopen('pid', 'w').write(str(os.getpid()))\n"
+                                  "time.sleep(600)"], cell_timeout=600)
+    executor = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            if (tmp_path / "pid").exists() and (tmp_path / "pid").read_text():
+                break
+            time.sleep(0.1)
+        kernel = int((tmp_path / "pid").read_text())
+        executor.send_signal(signal.SIGKILL)
+        executor.wait()
+        for _ in range(50):
+            try:
+                os.kill(kernel, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(kernel, signal.SIGKILL)
+            raise AssertionError("the kernel outlived its executor")
+    finally:
+        executor.kill()
+
+
+def test_every_kind_of_output_counts_against_a_cells_budget(tmp_path):
+    report, cells = _run(tmp_path, [
+        "from IPython.display import display\nfor i in range(600):\n    display(i)",
+        "display({'text/plain': 'x'}, raw=True, metadata={'m': 'z' * 3_000_000})\nprint('ok')",
+        "ip = get_ipython()\nfor i in range(300):\n    try:\n        1 / 0\n"
+        "    except ZeroDivisionError:\n        ip.showtraceback()",
+        "print('\\U0001F600' * 999_999)",
+    ])
+    assert report["cells"] == {} and report["restarts"] == 0
+    assert len(cells[0]["outputs"]) == 501 and "cut" in cells[0]["outputs"][-1]["text"]
+    assert _text(cells[1]) == "ok\n" + kernel.CUT
+    assert sum(o["output_type"] == "error" for o in cells[2]["outputs"]) == kernel.MAX_ERRORS
+    assert len(_text(cells[3])) == 999_999 + 1
+
+
+def test_an_answers_outputs_are_rebuilt_from_the_fields_a_notebook_has():
+    from poolside.grading.sandboxed.execute import _clean_output
+
+    assert _clean_output({"output_type": "stream", "name": "x", "text": ["a", 1]}) == \
+        {"output_type": "stream", "name": "stdout", "text": "a1"}
+    assert _clean_output({"output_type": "execute_result", "execution_count": "x",
+                          "data": {"text/plain": "7", "bad": {"deep": [1]}},
+                          "metadata": {"huge": [{}] * 10}, "extra": 1}) == \
+        {"output_type": "execute_result", "data": {"text/plain": "7"}, "metadata": {},
+         "execution_count": None}
+    assert _clean_output({"output_type": "error", "ename": {"x": 1}, "evalue": 2,
+                          "traceback": "no"}) == \
+        {"output_type": "error", "ename": "{'x': 1}", "evalue": "2", "traceback": []}
+    assert _clean_output({"output_type": "update_display_data"}) is None
+    assert _clean_output([1]) is None
+
+
+def test_the_executor_imports_nothing_from_the_notebooks_folder(tmp_path, monkeypatch):
+    import importlib.util
+
+    from poolside.grading.sandboxed.execute import _only_the_interpreters_imports
+
+    (tmp_path / "planted_by_a_cell.py").write_text("x = 1\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path), "", *sys.path])
+    assert importlib.util.find_spec("planted_by_a_cell") is not None
+    _only_the_interpreters_imports(tmp_path)
+    assert importlib.util.find_spec("planted_by_a_cell") is None
+    assert "hashlib" in sys.modules

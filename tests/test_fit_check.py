@@ -146,3 +146,17 @@ def test_variable_bands_are_arvizs_diagnostics_scalar_by_scalar():
             assert whole[key][j] == pytest.approx(value, rel=1e-12), key
     assert summary_bands(idata, "sigma")["ess"] == pytest.approx(
         float(ess(idata.posterior["sigma"].values, method="median")), rel=1e-12)
+
+
+@pytest.mark.parametrize("draws,message", [
+    ({"mu": np.zeros((2, 50, 3)), "sigma": np.ones((2, 50))}, r"`mu` has shape \(3,\)"),
+    ({"sigma": np.ones((2, 50, 2, 2)), "mu": np.zeros((2, 50))}, r"`sigma` has shape \(2, 2\)"),
+])
+def test_a_fit_whose_variables_have_other_shapes_is_told_so(draws, message):
+    from poolside.grading.fit_check import Fit
+
+    reference = {name: {"median": 0, "mad_sd": 1, "mcse_median": 0.01, "q10": -1, "q90": 1}
+                 for name in draws}
+    with pytest.raises(GradingError, match=message):
+        check_summaries(Fit(draws=draws, dims={}, coords={}), reference, [], "complete pooled "
+                        "model")

@@ -153,3 +153,52 @@ def test_a_notebook_from_another_handout_is_said_to_be(tmp_path):
     assert _from_another_handout(old, assignment)
     (folder / HANDOUT).unlink()  # a zip that recorded nothing: nothing is said
     assert not _from_another_handout(old, assignment)
+
+
+def test_only_records_as_the_executor_last_wrote_them_are_believed(tmp_path, monkeypatch):
+    import numpy as np
+
+    from poolside.grading import runner
+    from poolside.grading.sandboxed import wire
+
+    out = tmp_path / "out"
+    out.mkdir()
+    entries = [{"id": "a", "probe": "call"}, {"id": "b", "probe": "call"},
+               {"id": "c", "probe": "call"}]
+    digests = {e["id"]: wire.dump({"outcome": "returned", "value": np.zeros(1000)}, out,
+                                  e["id"]) for e in entries}
+    digests["run:execution"] = wire.dump({"cells": {"3": "timeout"}, "completed": True}, out,
+                                         "execution")
+    reports, execution = runner._reports(tmp_path, entries, digests)
+    assert all(reports.values()) and execution["cells"] == {"3": "timeout"}
+    # rewritten after the executor's last word: a report is dropped, the run record unknown
+    wire.dump({"outcome": "returned", "value": np.ones(1000)}, out, "b")
+    wire.dump({"cells": {"3": "died"}, "completed": True}, out, "execution")
+    reports, execution = runner._reports(tmp_path, entries, digests)
+    assert reports["b"] is None and execution == {"unconfirmed": True, "changed": ["b"]}
+    # past what the reports may take together: the rest is said to be too large, unread
+    monkeypatch.setattr(runner, "MAX_REPORTS", 10_000)
+    reports, _ = runner._reports(tmp_path, entries, digests)
+    assert reports["a"]["outcome"] == "returned"
+    assert reports["c"] == {"outcome": "unreadable",
+                            "message": "the reports together were too large to read"}
+
+
+def test_an_executed_notebook_changed_after_the_run_is_not_read(tmp_path):
+    import json
+
+    from poolside.grading.runner import _executed
+    from poolside.grading.sandboxed import wire
+
+    (tmp_path / "out").mkdir()
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": "f()",
+         "outputs": [{"output_type": "error", "ename": "NameError", "evalue": "f",
+                      "traceback": []}]}]}
+    data = json.dumps(nb).encode()
+    (tmp_path / "out" / "executed.ipynb").write_bytes(data)
+    stored = tmp_path / "stored.ipynb"
+    assert _executed(tmp_path, stored, expected=wire.digest_of((data,)))[0] == ["NameError"]
+    assert stored.exists()
+    assert _executed(tmp_path, stored, expected="absent") == ([], [])
+    assert not stored.exists()

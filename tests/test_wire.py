@@ -65,3 +65,36 @@ def test_a_record_nested_past_the_recursion_limit_is_refused_not_a_crash(tmp_pat
             wire.load(tmp_path, "deep")
     finally:
         sys.setrecursionlimit(limit)
+
+
+def test_a_record_that_unpacks_past_the_limit_is_refused_unread(tmp_path):
+    import tracemalloc
+    import zipfile
+
+    wire.dump({"v": {"__array__": "a0"}}, tmp_path, "r")  # no array yet: an empty archive
+    (tmp_path / "r.json").write_text(json.dumps({"v": {"__array__": "a0"}}))
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(0))
+    header["shape"] = (wire.MAX_BYTES // 8 + 1,)
+    with zipfile.ZipFile(tmp_path / "r.npz", "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("a0.npy", "w") as entry:  # 64 MB of zeros: about 64 kB on disk
+            np.lib.format.write_array_header_1_0(entry, header)
+            for _ in range(64):
+                entry.write(bytes(2**20))
+            entry.write(bytes(8))
+    assert (tmp_path / "r.npz").stat().st_size < 200_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(wire.WireError, match="too large"):
+            wire.load(tmp_path, "r")
+        assert tracemalloc.get_traced_memory()[1] < 16 * 2**20
+    finally:
+        tracemalloc.stop()
+    # the grader's own files (stored evidence) are taken whatever their size
+    assert wire.load(tmp_path, "r", None)["v"].shape == (wire.MAX_BYTES // 8 + 1,)
+
+
+def test_a_records_structure_is_limited_apart_from_its_arrays(tmp_path):
+    wire.dump({}, tmp_path, "r")
+    (tmp_path / "r.json").write_text("[" + "{}," * (wire.MAX_TEXT // 3) + "{}]")
+    with pytest.raises(wire.WireError, match="too large"):
+        wire.load(tmp_path, "r")

@@ -261,10 +261,17 @@ def check_summaries(idata, reference: Mapping[str, Mapping[str, float]], artists
         if name not in posterior:
             raise GradingError(f"The {what} fit has no draws of `{name}`.")
         index = None
+        shape = tuple(np.shape(posterior[name])[2:])  # per draw
+        if shape != ((len(artists),) if label else ()):
+            raise GradingError(
+                f"The {what} fit's `{name}` has shape {shape} in each draw, where the model "
+                "asked for has " + ("one value per artist." if label else "a single number."))
         if label:
             names = fit.dims.get(name) or []
-            labels = fit.coords.get(names[-1], []) if names else []
-            index = labels.index(label) if label in labels else artist_position[label]
+            labels = list(fit.coords.get(names[-1], [])) if names else []
+            index = labels.index(label) if label in labels else artist_position.get(label)
+            if index is None:
+                raise GradingError(f"The {what} fit has no draws of `{key}`.")
         if name not in bands:
             bands[name] = variable_bands(fit, name)
         s = _pick(bands[name], index)

@@ -53,6 +53,8 @@ __all__ = ["grade", "main", "CELL_TIMEOUT", "TIMEOUT"]
 HERE = Path(__file__).resolve().parent
 #: Characters of one output kept in the stored executed notebook.
 MAX_OUTPUT = 20_000
+#: Bytes of the executed notebook the executor writes (it keeps 32 MB of outputs at most).
+MAX_EXECUTED = wire.MAX_BYTES
 
 
 def _layout(notebook: Path, folder: Path, assignment: Assignment, cache: Path | None) -> None:
@@ -68,8 +70,9 @@ def _layout(notebook: Path, folder: Path, assignment: Assignment, cache: Path | 
 
 
 def _digests(log: Path) -> dict[str, str]:
-    """The fingerprint the executor gave each probe's report as the probe ended (its output
-    reaches only this log: see :mod:`.sandboxed.execute`); the first one counts."""
+    """The fingerprints the executor gave, on its output (which reaches only this log: see
+    :mod:`.sandboxed.execute`): each probe's report as the probe ended (the first one counts)
+    and the run's own files as they were last written (the last one counts)."""
     digests: dict[str, str] = {}
     try:
         with open(log, "rb") as lines:
@@ -77,35 +80,49 @@ def _digests(log: Path) -> dict[str, str]:
                 words = line.decode("utf-8", "replace").split()
                 if len(words) == 3 and words[0] == wire.DIGEST:
                     digests.setdefault(words[1], words[2])
+                elif len(words) == 3 and words[0] == wire.RUN_DIGEST:
+                    digests[f"run:{words[1]}"] = words[2]
     except OSError:
         pass
     return digests
 
 
+#: Bytes of all of a grading's reports together, as they unpack: each may have
+#: ``wire.MAX_BYTES``, and an honest grading's come to about 16 MB.
+MAX_REPORTS = 4 * wire.MAX_BYTES
+
+
 def _reports(folder: Path, entries: list[dict], digests: dict[str, str] | None = None
              ) -> tuple[dict, dict]:
-    """Each probe's report, plain again; None for one that is missing, or that changed after
-    its probe ended (when ``digests`` are given)."""
+    """Each probe's report, plain again; None for one that is missing, that changed after its
+    probe ended (when ``digests`` are given) or that is past what the reports may take in all.
+    With the run's report (:mod:`.sandboxed.execute`'s), or {} when it changed after the
+    executor last wrote it."""
     out = folder / "out"
     if out.is_symlink() or not out.is_dir():  # a link to another grading's folder: nothing
         return {entry["id"]: None for entry in entries}, {}
-    try:
-        execution = wire.load(out, "execution")
-        if not isinstance(execution, dict):
-            execution = {}
-    except Exception:  # noqa: BLE001 - whatever the student's side wrote, it is not a report
-        execution = {}
+    execution = _record(out, "execution", None if digests is None
+                        else digests.get("run:execution", "absent"))
+    if not isinstance(execution, dict):
+        execution = {"unconfirmed": True} if digests is not None else {}
     states = execution.get("probes") if isinstance(execution.get("probes"), dict) else {}
     reports = {}
-    changed = []
+    changed, room = [], MAX_REPORTS
     for entry in entries:
+        report = None
+        expected = None if digests is None else digests.get(entry["id"])
         try:
-            report = wire.load(out, entry["id"])
-        except Exception:  # noqa: BLE001 - as above
-            report = None
-        if digests is not None and report is not None \
-                and digests.get(entry["id"]) != wire.digest(out, entry["id"]):
-            changed.append(entry["id"])
+            files = wire.read(out, entry["id"])
+            size = wire.unpacked_size(*files)
+            if expected is not None and wire.digest_of(files) != expected:
+                changed.append(entry["id"])
+            elif size > room:
+                report = {"outcome": "unreadable",
+                          "message": "the reports together were too large to read"}
+            else:
+                report = wire.decode(files)  # refuses one past wire.MAX_BYTES unread
+                room -= size
+        except Exception:  # noqa: BLE001 - whatever the student's side wrote, it is not a report
             report = None
         state = states.get(entry["id"])
         if not isinstance(report, dict) and state in ("died", "timeout"):
@@ -120,20 +137,37 @@ def _reports(folder: Path, entries: list[dict], digests: dict[str, str] | None =
     return reports, execution
 
 
-def _executed(folder: Path, target: Path | None,
-              states: dict | None = None) -> tuple[list[str], list[cells.Cell]]:
+def _record(out: Path, name: str, expected: str | None):
+    """The executor's record ``name``, if it is as the executor last wrote it (``expected``
+    is its fingerprint; None: not checked); None otherwise."""
+    try:
+        files = wire.read(out, name)
+        if expected is not None and wire.digest_of(files) != expected:
+            return None
+        return wire.decode(files)
+    except Exception:  # noqa: BLE001 - whatever the student's side wrote, it is not a report
+        return None
+
+
+def _executed(folder: Path, target: Path | None, states: dict | None = None,
+              expected: str | None = None) -> tuple[list[str], list[cells.Cell]]:
     """Store the executed notebook (long outputs cut); return the errors' names and the cells
     that raised or did not finish (``states``: the executor's outcome per cell).
 
-    The student's side wrote it: anything that is not what a notebook holds is dropped, and
-    nothing in it can stop the grading (an unreadable one is simply not stored)."""
+    Only the notebook the executor wrote is read (``expected``, its fingerprint, when given):
+    one changed after it, by a process the notebook left behind, could say anything about
+    the run. Anything in it that is not what a notebook holds is dropped, and nothing in it
+    can stop the grading (an unreadable one is simply not stored)."""
     path = folder / "out" / "executed.ipynb"
     try:
-        if (folder / "out").is_symlink() or not path.is_file() or path.is_symlink() or path.stat().st_size > wire.MAX_BYTES:
-            return [], []
+        if (folder / "out").is_symlink():
+            raise ValueError("out/ is a link")
+        data = wire.read_regular(path, MAX_EXECUTED)
+        if expected is not None and wire.digest_of((data,)) != expected:
+            raise ValueError("changed after the executor wrote it")
         # Read as JSON, not with nbformat (a quarter of a CPU-second to import and validate):
         # the executor wrote a version 4 notebook, and every part of it is checked as used.
-        nb = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+        nb = json.loads(data.decode("utf-8", errors="replace"))
         if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) \
                 or nb.get("nbformat") != 4:
             raise ValueError("not a version 4 notebook")
@@ -195,8 +229,11 @@ def _notes(execution: dict, errors: list[str], run: dict, cell_timeout: int) -> 
         notes.append(f"{late} cell(s) were stopped or not run: the notebook used up its time, "
                      "and the rest was kept for the checks")
     if died:
+        again = ("after the kernel had been replaced too often, the notebook was not run "
+                 "again and the checks ran in a new, empty kernel"
+                 if execution.get("gave_up") else "the notebook was run again without them")
         notes.append(f"the kernel died in {died} cell(s) (os._exit, a crash or out of memory); "
-                     "the notebook was run again without them")
+                     + again)
     if abandoned:
         notes.append(f"{abandoned} cell(s) were not run: the kernel had been replaced too "
                      "often")
@@ -403,8 +440,16 @@ def _run_student_side(notebook: Path, assignment: Assignment, plan: Callable[[Pa
             env["POOLSIDE_SANDBOXED"] = "1"
         run = sandbox.run(box, [sys.executable, "-m", "sandboxed.execute", str(inside)], env,
                           timeout, workdir / "student.log")
-        reports, execution = _reports(folder, entries, _digests(workdir / "student.log"))
-        errors, failed = _executed(folder, executed, execution.get("cells"))
+        digests = _digests(workdir / "student.log")
+        reports, execution = _reports(folder, entries, digests)
+        if execution.get("error"):  # said before any of the notebook's code ran
+            raise RuntimeError(f"grading could not run the notebook: {execution['error']} "
+                               "(is IPython installed where the grading runs?)")
+        errors, failed = _executed(folder, executed, execution.get("cells"),
+                                   digests.get("run:executed.ipynb", "absent"))
+        if executed is not None and not executed.exists() \
+                and (folder / "out" / "executed.ipynb").exists():
+            execution["executed_not_kept"] = True
     facts = {"seed": planned["seed"], "execution": execution, "errors": errors,
              "cells": [{"index": c.index, "source": c.source, "problem": c.problem}
                        for c in failed],
@@ -479,6 +524,13 @@ def conclude(registry: Registry, grading, reports: dict, facts: dict, assignment
     if execution.get("changed"):
         about_grading.append(f"{len(execution['changed'])} check report(s) were changed after "
                              "their check ran and were not used")
+    if execution.get("executed_not_kept"):
+        about_grading.append("the executed notebook was changed after the run, or could not "
+                             "be read, and was not kept")
+    if execution.get("unconfirmed"):
+        about_grading.append("the run's own report was missing or changed after the executor "
+                             "wrote it (a process the notebook started, or the executor was "
+                             "stopped): what happened to its cells is not known")
     if facts["sandbox"] == "none":
         about_grading.append("unsandboxed")
     about_grading += [f"the check '{r['name']}' failed with an error ({r['error']}): a grader "

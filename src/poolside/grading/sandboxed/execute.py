@@ -17,8 +17,13 @@ first, and puts the inputs back only for the probes that call the student's func
 each probe it writes the report's fingerprint to its own output, which only the grader reads:
 the kernel does not inherit it, and this process is made undumpable, so that a process of the
 same uid can neither write through its descriptors nor read its memory. A report changed after
-its probe no longer matches its fingerprint.
-What happened is written to ``out/execution`` for the grader.
+its probe no longer matches its fingerprint. The same goes for what happened (``out/execution``,
+rewritten after every cell) and the executed notebook (``out/executed.ipynb``): the last
+fingerprint of each counts, so that a process the notebook leaves behind can erase them but not
+make them say something else.
+
+This process imports nothing from the folder once the notebook's code may have written to it:
+everything it needs is imported first, and the folder is taken off its import path.
 """
 
 from __future__ import annotations
@@ -51,6 +56,12 @@ MAX_ANSWER = 16 * 1024**2
 MAX_STORED = 32 * 1024**2
 #: Seconds a kernel has to answer after its cell was interrupted.
 INTERRUPT_GRACE = 10
+#: Seconds a new kernel has to start its shell (about one on a quiet machine), not counted
+#: against any cell.
+STARTUP_SECONDS = 120
+#: Tries to start a kernel after one was replaced (processes just killed may still hold the
+#: process limit for a moment).
+START_TRIES = 3
 
 
 class _Died(Exception):
@@ -64,13 +75,20 @@ class _Kernel:
     def __init__(self, folder: Path):
         cmd_read, self.cmd = os.pipe()
         self.answers, answer_write = os.pipe()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sandboxed.kernel", str(cmd_read), str(answer_write)],
-            cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, pass_fds=(cmd_read, answer_write),
-            start_new_session=True)
-        os.close(cmd_read)
-        os.close(answer_write)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sandboxed.kernel", str(cmd_read), str(answer_write),
+                 str(os.getpid())],
+                cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, pass_fds=(cmd_read, answer_write),
+                start_new_session=True)
+        except BaseException:
+            for fd in (self.cmd, self.answers):
+                os.close(fd)
+            raise
+        finally:
+            os.close(cmd_read)
+            os.close(answer_write)
         os.set_blocking(self.cmd, False)
         os.set_blocking(self.answers, False)
         # Readable when the kernel has exited, even while children it forked hold its pipes.
@@ -82,10 +100,15 @@ class _Kernel:
         self.seq = 0
         self.last_size = 0
 
-    def send(self, code: str, deadline: float, silent: bool = False) -> None:
+    def ready(self, deadline: float) -> None:
+        """Wait for the kernel's shell to be up (its answer 0); :class:`_Died` if it ended
+        or said something else, TimeoutError if it said nothing by ``deadline``."""
+        if self.receive(deadline).get("ready") is not True:
+            raise _Died
+
+    def send(self, code: str, deadline: float) -> None:
         self.seq += 1
-        body = json.dumps({"seq": self.seq, "code": code, "silent": silent}
-                          ).encode("utf-8", "replace")
+        body = json.dumps({"seq": self.seq, "code": code}).encode("utf-8", "replace")
         data = memoryview(kernel.HEADER.pack(len(body)) + body)
         while data:
             left = deadline - time.perf_counter()
@@ -152,18 +175,19 @@ class _Kernel:
                 raise _Died
 
     def interrupt(self) -> None:
+        """Interrupt the cell, as Jupyter does: the kernel's process group (a ``!`` command's
+        process with it)."""
         try:
-            os.kill(self.proc.pid, signal.SIGINT)
+            os.killpg(self.proc.pid, signal.SIGINT)
         except OSError:
             pass
 
     def stop(self) -> None:
-        for kill in (lambda: os.killpg(self.proc.pid, signal.SIGKILL),
-                     lambda: self.proc.kill()):
-            try:
-                kill()
-            except OSError:
-                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the kernel leads its group
+        except OSError:
+            pass
+        self.proc.kill()
         self.proc.wait()
         for fd in (self.cmd, self.answers, self.exited):
             try:
@@ -174,18 +198,27 @@ class _Kernel:
 
 
 class _Runner:
-    def __init__(self, nb: dict, folder: Path, cell_timeout: int):
+    def __init__(self, nb: dict, folder: Path, cell_timeout: int, first_probe: int):
         self.nb, self.folder, self.cell_timeout = nb, folder, cell_timeout
+        self.first_probe = first_probe
         self.kernel: _Kernel | None = None
         self.skip: set[int] = set()
+        #: Cells that ran the first time but not when the notebook was run again.
+        self.failed_again: dict[int, str] = {}
         self.restarts = 0
         self.gave_up = False  # replaced too often: the notebook's cells are not run again
         self.deadline = float("inf")
-        self.first_probe = len(nb["cells"])
         self.stored = 0
 
-    def start(self):
-        self.kernel = _Kernel(self.folder)
+    def start(self) -> bool:
+        """A new kernel, its shell up; False (and no kernel) when none started."""
+        try:
+            self.kernel = _Kernel(self.folder)
+            self.kernel.ready(time.perf_counter() + STARTUP_SECONDS)
+            return True
+        except (_Died, TimeoutError, OSError):
+            self.stop()
+            return False
 
     def stop(self):
         if self.kernel is not None:
@@ -199,12 +232,14 @@ class _Runner:
     def _execute(self, index: int, cell: dict, limit: float) -> str:
         """Run one cell in the kernel: "ok", "timeout" (not finished in ``limit`` seconds,
         interrupted, and the kernel answered after), "hung" (no answer to the interrupt within
-        INTERRUPT_GRACE seconds) or "died" (the kernel ended, or answered with something that
-        is not an answer)."""
+        INTERRUPT_GRACE seconds) or "died" (no kernel, the kernel ended, or it answered with
+        something that is not an answer). The cell's outputs are the answer's, or none."""
         deadline = time.perf_counter() + max(1.0, limit)
         cell["outputs"], cell["execution_count"] = [], None
+        if self.kernel is None:
+            return "died"
         source = _source(cell)
-        if index < self.first_probe and _OTTER_INIT.fullmatch(source):
+        if index < self.first_probe and _is_otter_init(source):
             source = _NO_OTTER
         try:
             self.kernel.send(source, deadline)
@@ -222,11 +257,15 @@ class _Runner:
         except _Died:
             return "died"
         outputs = answer.get("outputs")
-        outputs = [o for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
+        outputs = [o for o in map(_clean_output, outputs) if o] \
+            if isinstance(outputs, list) else []
         size = self.kernel.last_size
         if self.stored + size > MAX_STORED:
-            outputs = [{"output_type": "stream", "name": "stderr",
-                        "text": "[the grader kept no more of this notebook's outputs]\n"}]
+            # past the budget only the errors are kept, without tracebacks: feedback names them
+            outputs = [{**o, "traceback": []} for o in outputs
+                       if o["output_type"] == "error"][:kernel.MAX_ERRORS] + [
+                {"output_type": "stream", "name": "stderr",
+                 "text": "[the grader kept no more of this notebook's outputs]\n"}]
         else:
             self.stored += size
         cell["outputs"] = outputs
@@ -238,7 +277,7 @@ class _Runner:
     def run_cell(self, index: int, cell: dict, limit: float | None = None) -> str:
         """Execute one cell within ``limit`` seconds (the cell limit if None); return "ok",
         "timeout" (past the cell limit), "deadline" (stopped to leave the probes their time)
-        or "died". The kernel is usable after."""
+        or "died". The kernel is usable after, if one could be started."""
         limit = self.cell_timeout if limit is None else limit
         outcome = self._execute(index, cell, limit)
         if outcome == "ok":
@@ -260,7 +299,10 @@ class _Runner:
                 os.kill(-1, signal.SIGKILL)
             except OSError:
                 pass
-        self.start()
+        for attempt in range(START_TRIES):
+            if self.start():
+                return
+            time.sleep(0.5 * (attempt + 1))
 
     def restart(self, upto: int):
         """A new kernel with every cell before ``upto`` run again, except the skipped ones
@@ -272,7 +314,7 @@ class _Runner:
             return
         # The notebook's cells rebuild its state (without the grader's inputs on disk, as
         # the first time); probes that ran are not run again.
-        hidden = _take_inputs(self.folder) if (self.folder / "inputs.json").exists() else {}
+        hidden = _take_inputs(self.folder)
         try:
             self._replay(upto)
         finally:
@@ -285,8 +327,14 @@ class _Runner:
             if cell.get("cell_type") == "code" and index not in self.skip:
                 if self.limit() < 1:
                     return  # out of time: the probes get the kernel as it is
-                if self._execute(index, cell, self.limit()) != "ok":
-                    # hung or killed again: leave it out too
+                before = cell["outputs"], cell["execution_count"]
+                outcome = self._execute(index, cell, self.limit())
+                if outcome != "ok":
+                    # hung or killed this time: left out too, with what it showed the first
+                    # time and a note
+                    cell["outputs"], cell["execution_count"] = before
+                    cell["outputs"] = [*cell["outputs"], _note(NOTES["failed again"])]
+                    self.failed_again[index] = "died" if outcome == "died" else "timeout"
                     self.skip.add(index)
                     self._new_kernel()
                     if self.restarts > MAX_RESTARTS:
@@ -342,6 +390,10 @@ _OTTER_INIT = re.compile(r"(\s*#[^\n]*\n)*\s*import otter\s*\n\s*grader\s*=\s*"
 _NO_OTTER = "from sandboxed.kernel import ChecksOff as _ChecksOff\ngrader = _ChecksOff()\n"
 
 
+def _is_otter_init(source: str) -> bool:
+    return len(source) < 2_000 and _OTTER_INIT.fullmatch(source) is not None
+
+
 def _not_graded(cell) -> bool:
     """A cell grading does not run: a public check (``grader.check("q3")``), or a cell tagged
     ``otter_ignore`` as Otter's graders skip it (the export cell: it writes the submission)."""
@@ -350,7 +402,7 @@ def _not_graded(cell) -> bool:
     tags = (cell.get("metadata") or {}).get("tags") or []
     source = _source(cell)
     return (isinstance(tags, list) and "otter_ignore" in tags) or \
-        _PUBLIC_CHECK.fullmatch(source.strip()) is not None
+        (len(source) < 2_000 and _PUBLIC_CHECK.fullmatch(source.strip()) is not None)
 
 
 #: What the executed notebook says under a cell grading stopped or did not run.
@@ -358,6 +410,10 @@ NOTES = {
     "timeout": "this cell ran past its time limit ({limit} s) and was stopped",
     "deadline": "this cell was stopped: the notebook had used up its time",
     "died": "this cell stopped the kernel; the notebook was run again without it",
+    "died, given up": "this cell stopped the kernel, which had been replaced too often: the "
+                      "notebook was not run again",
+    "failed again": "this cell stopped the kernel or ran too long when the notebook was run "
+                    "again (after a later cell stopped it), and was left out",
     "skipped": "not run: the notebook had used up its time",
     "abandoned": "not run: the cells before it had stopped the kernel too often",
     "not run": "not run while grading (the public checks and the export run only for you)",
@@ -373,24 +429,92 @@ def _code_cell(source: str) -> dict:
             "source": source}
 
 
+def _text(value) -> str:
+    return "".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _clean_output(output) -> dict | None:
+    """An output of the kernel's answer as a notebook holds one, built from the fields a
+    notebook has (the answer is the student's code's own claim); None if it is no output."""
+    if not isinstance(output, dict):
+        return None
+    kind = output.get("output_type")
+    if kind == "stream":
+        name = output.get("name")
+        return {"output_type": kind, "name": name if name in ("stdout", "stderr") else "stdout",
+                "text": _text(output.get("text", ""))}
+    if kind in ("display_data", "execute_result"):
+        data = output.get("data")
+        data = {str(k): v for k, v in data.items() if isinstance(v, str)} \
+            if isinstance(data, dict) else {}
+        clean = {"output_type": kind, "data": data, "metadata": {}}
+        if kind == "execute_result":
+            count = output.get("execution_count")
+            clean["execution_count"] = count if type(count) is int else None
+        return clean
+    if kind == "error":
+        traceback = output.get("traceback")
+        return {"output_type": kind, "ename": str(output.get("ename")),
+                "evalue": str(output.get("evalue")),
+                "traceback": [str(t) for t in traceback] if isinstance(traceback, list)
+                else []}
+    return None
+
+
+def _clean_cell(cell) -> dict:
+    """A cell of the submitted notebook as the executed one holds it: its kind, source and
+    tags (what grading reads), no saved outputs and nothing else the upload carried."""
+    cell = cell if isinstance(cell, dict) else {}
+    kind = cell.get("cell_type")
+    kind = kind if kind in ("code", "markdown", "raw") else "raw"
+    tags = (cell.get("metadata") or {}).get("tags") if isinstance(cell.get("metadata"),
+                                                                  dict) else None
+    tags = [str(t) for t in tags][:20] if isinstance(tags, list) else []
+    clean = {"cell_type": kind, "metadata": {"tags": tags} if tags else {},
+             "source": _text(cell.get("source", ""))}
+    if isinstance(cell.get("id"), str) and len(cell["id"]) <= 64:
+        clean["id"] = cell["id"]
+    if kind == "code":
+        clean.update(outputs=[], execution_count=None)
+    return clean
+
+
+def _read_notebook(path: Path) -> dict:
+    """The submitted notebook, rebuilt from its cells' kinds, sources and tags."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise ValueError("the notebook's cells are not a list of cells")
+    return {"cells": [_clean_cell(c) for c in nb["cells"]], "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"},
+                         "language_info": {"name": "python"}}}
+
+
+def _only_the_interpreters_imports(folder: Path) -> None:
+    """Take the folder (the notebook's to write) off this process's import path: whatever it
+    imports from now on comes from the interpreter's read-only libraries."""
+    import hashlib  # noqa: F401 - every module this process uses is imported by now
+
+    here = str(folder)
+    sys.path[:] = [p for p in sys.path if p not in ("", ".")
+                   and not os.path.abspath(p).startswith(here)]
+    sys.path_importer_cache.clear()
+
+
 def main(folder: Path) -> int:
     _undumpable()
+    _only_the_interpreters_imports(folder)
     plan = wire.load(folder, "plan")
     taken = _take_inputs(folder)
-    nb = json.loads((folder / plan["notebook"]).read_text(encoding="utf-8"))
+    nb = _read_notebook(folder / plan["notebook"])
     cells = nb["cells"]
-    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
-        raise ValueError("the notebook's cells are not a list of cells")
-    nb.setdefault("metadata", {})["kernelspec"] = {"name": "python3",
-                                                   "display_name": "Python 3",
-                                                   "language": "python"}
     probes = sorted(plan["probes"], key=lambda e: e["probe"] not in WITHOUT_INPUTS)
     first_probe = len(cells)
     for entry in probes:
         cells.append(_code_cell(
             f"import sandboxed.probes\nsandboxed.probes.run({entry['id']!r}, {str(folder)!r})"))
-    runner = _Runner(nb, folder, int(plan["cell_timeout"]))
-    runner.first_probe = first_probe
+    runner = _Runner(nb, folder, int(plan["cell_timeout"]), first_probe)
     # The public checks are the student's own help and carry no points, and the export cell
     # writes files only the student wants: not run here, not rerun on a replay, and their time
     # is the notebook's and the probes'.
@@ -400,7 +524,10 @@ def main(folder: Path) -> int:
     started = time.perf_counter()
     if plan.get("cells_until") is not None:
         runner.deadline = started + float(plan["cells_until"])
-    runner.start()
+    if not runner.start():  # before any of the notebook's code ran: the grader's problem
+        report["error"] = "the kernel did not start"
+        _dump_report(report, folder)
+        return 3
     try:
         for index, cell in enumerate(cells):
             if cell.get("cell_type") != "code" or index in not_run:
@@ -424,8 +551,10 @@ def main(folder: Path) -> int:
             except Exception:  # noqa: BLE001 - whatever the kernel did, the run goes on
                 outcome = "died"
                 runner.skip.add(index)
-                runner.stop()
-                runner.start()
+                try:
+                    runner.restart(index)
+                except Exception:  # noqa: BLE001 - the next cells find no kernel and say so
+                    runner.stop()
             report["timings"][str(index)] = round(time.perf_counter() - began, 3)
             if index >= first_probe:
                 outcome = "timeout" if outcome == "deadline" else outcome
@@ -434,9 +563,10 @@ def main(folder: Path) -> int:
                 print(wire.DIGEST, probe_id, wire.digest(folder / "out", probe_id), flush=True)
             elif outcome != "ok":
                 report["cells"][str(index)] = outcome
-                cell.setdefault("outputs", []).append(_note(NOTES[outcome].format(
-                    limit=runner.cell_timeout)))
-            report["restarts"] = runner.restarts
+                note = "died, given up" if outcome == "died" and runner.gave_up else outcome
+                cell["outputs"].append(_note(NOTES[note].format(limit=runner.cell_timeout)))
+            report["cells"].update({str(i): o for i, o in runner.failed_again.items()})
+            report["restarts"], report["gave_up"] = runner.restarts, runner.gave_up
             _dump_report(report, folder)
         report["completed"] = True
     finally:
@@ -448,17 +578,19 @@ def main(folder: Path) -> int:
         # passed!" under a question the grader failed would read as this run's.
         for index in not_run:
             cells[index]["outputs"] = [_note(NOTES["not run"])]
-            cells[index]["execution_count"] = None
         try:
-            wire.write_new(folder / "out", "executed.ipynb", json.dumps(nb).encode("utf-8"))
-        except (OSError, ValueError):  # the notebook broke its out/ folder: nothing stored
+            data = json.dumps(nb, ensure_ascii=False).encode("utf-8", "replace")
+            wire.write_new(folder / "out", "executed.ipynb", data)
+            print(wire.RUN_DIGEST, "executed.ipynb", wire.digest_of((data,)), flush=True)
+        except (OSError, ValueError, RecursionError):  # the notebook broke its out/ folder
             pass
     return 0
 
 
 def _dump_report(report: dict, folder: Path) -> None:
     try:
-        wire.dump(report, folder / "out", "execution")
+        print(wire.RUN_DIGEST, "execution", wire.dump(report, folder / "out", "execution"),
+              flush=True)
     except OSError:  # the notebook broke its out/ folder: the grader finds no report
         pass
 

@@ -1,17 +1,17 @@
-"""The student's process: ``python -m sandboxed.kernel IN_FD OUT_FD``.
+"""The student's process: ``python -m sandboxed.kernel IN_FD OUT_FD PARENT``.
 
 Runs the cells :mod:`.execute` sends, one at a time, in IPython's shell (magics, ``!`` commands,
-the display of a cell's last value, ``display()``, inline figures), and answers each with the
-cell's outputs in the notebook's format. It is what a Jupyter kernel does for a notebook run
-top to bottom, without the kernel's messaging (ZeroMQ, a client, heartbeats): grading a notebook
-then holds little more memory than running its code as a script.
+the display of a cell's last value, ``display()``; figures are listed, not drawn), and answers
+each with the cell's outputs in the notebook's format. It is what a Jupyter kernel does for a
+notebook run top to bottom, without the kernel's messaging (ZeroMQ, a client, heartbeats):
+grading a notebook then holds little more memory than running its code as a script.
 
-Requests and answers are frames: 8 bytes of length, then that many bytes of JSON. A request is
-``{"seq": int, "code": str, "silent": bool}`` (silent: not counted in the cell numbers); an
-answer is ``{"seq": int, "outputs": [...], "execution_count": int | None, "status": "ok" |
-"error"}``, its ``seq`` the request's. The student's
-code runs in this process and can write anything to ``OUT_FD``: :mod:`.execute` reads it as
-the student's own claim about its outputs, and the grader never takes it for more.
+Requests and answers are frames: 8 bytes of length, then that many bytes of JSON. Once its
+shell is up the kernel sends ``{"seq": 0, "ready": true}``; a request is ``{"seq": int,
+"code": str}``, its answer ``{"seq": int, "outputs": [...], "execution_count": int | None}``.
+The student's code runs in this process and can write anything to ``OUT_FD``: :mod:`.execute`
+reads it as the student's own claim about its outputs, and the grader never takes it for more.
+The kernel ends with ``PARENT`` (the executor), as a Jupyter kernel ends with its client.
 """
 
 from __future__ import annotations
@@ -23,16 +23,19 @@ import signal
 import struct
 import sys
 
-__all__ = ["ChecksOff", "main", "read_frame", "write_frame"]
+__all__ = ["ChecksOff", "main"]
 
 HEADER = struct.Struct(">Q")
 #: The matplotlib backend cells get, whatever they ask for (``%matplotlib inline`` included).
 BACKEND = "module://sandboxed.figures"
-#: Characters of one cell's outputs kept, and how many outputs (the rest is dropped with a
-#: note): an honest cell stays far below, and the answer stays far below what the executor
-#: reads (execute.MAX_ANSWER).
+#: Characters of one cell's outputs kept (every field of every output counted), and how many
+#: outputs: the rest is dropped with a note. JSON writes a character in at most 6 bytes, so an
+#: answer stays within what the executor reads (execute.MAX_ANSWER).
 MAX_CELL_CHARS = 1_000_000
 MAX_OUTPUTS = 500
+#: Errors are kept past the budget (feedback names them), this many per cell, each cut to
+#: TRACEBACK_CHARS.
+MAX_ERRORS, TRACEBACK_CHARS = 10, 20_000
 CUT = "\n[... more output than the grader keeps: the rest was cut ...]\n"
 
 
@@ -90,59 +93,68 @@ def _plain(value):
     return str(value)
 
 
+def _size(value) -> int:
+    """Characters ``value`` takes in an answer."""
+    try:
+        return len(json.dumps(value, ensure_ascii=False, default=str))
+    except Exception:  # noqa: BLE001 - nested past what JSON writes: never sent
+        return MAX_CELL_CHARS + 1
+
+
 class _Cell:
-    """The outputs of the cell running now, in the order they came, within its budget."""
+    """The outputs of the cell running now, in the order they came, within its budget. A
+    stream output's text is kept as its pieces until the cell ends."""
 
     outputs: list = []
-    chunks: dict = {}  # id of a stream output -> its text's pieces (joined when answering)
     used = 0
+    errors = 0
     cut = False
 
     @classmethod
     def start(cls) -> None:
-        cls.outputs, cls.chunks, cls.used, cls.cut = [], {}, 0, False
+        cls.outputs, cls.used, cls.errors, cls.cut = [], 0, 0, False
 
     @classmethod
-    def _room(cls, size: int) -> int:
-        """How much of ``size`` more characters fits (noting that the cell's output is cut
-        when not all of it does)."""
-        room = max(0, MAX_CELL_CHARS - cls.used)
-        if size > room or len(cls.outputs) >= MAX_OUTPUTS:
-            cls.cut = True
-        return room if len(cls.outputs) < MAX_OUTPUTS else 0
+    def _fits(cls, size: int) -> bool:
+        """Whether ``size`` more characters in one more output fit, noting a cut if not."""
+        fits = len(cls.outputs) < MAX_OUTPUTS and cls.used + size <= MAX_CELL_CHARS
+        cls.cut = cls.cut or not fits
+        return fits
 
     @classmethod
     def stream(cls, name: str, text: str) -> None:
-        size = min(len(text), cls._room(len(text)))
-        if size <= 0:
-            return
-        cls.used += size
         last = cls.outputs[-1] if cls.outputs else None
-        if last is not None and last.get("output_type") == "stream" and last["name"] == name \
-                and id(last) in cls.chunks:
-            cls.chunks[id(last)].append(text[:size])
+        joins = last is not None and last["output_type"] == "stream" and last["name"] == name
+        room = max(0, MAX_CELL_CHARS - cls.used)
+        if len(text) > room or (not joins and not cls._fits(0)):
+            cls.cut = True
+            text = text[:room] if joins or len(cls.outputs) < MAX_OUTPUTS else ""
+        if not text:
             return
-        output = {"output_type": "stream", "name": name, "text": ""}
-        cls.outputs.append(output)
-        cls.chunks[id(output)] = [text[:size]]
+        cls.used += len(text)
+        if joins:
+            last["text"].append(text)
+        else:
+            cls.outputs.append({"output_type": "stream", "name": name, "text": [text]})
 
     @classmethod
     def add(cls, output: dict) -> None:
-        if output.get("output_type") == "error":  # always kept: feedback names the error
-            if len(cls.outputs) < MAX_OUTPUTS + 10:
+        if output["output_type"] == "error":  # kept past the budget: feedback names the error
+            if cls.errors < MAX_ERRORS:
+                cls.errors += 1
+                cls.used += _size(output)
                 cls.outputs.append(output)
             return
-        size = sum(len(str(v)) for v in (output.get("data") or {}).values())
-        if len(cls.outputs) >= MAX_OUTPUTS or cls._room(size) < size:
-            return
-        cls.used += size
-        cls.outputs.append(output)
+        size = _size(output)
+        if cls._fits(size):
+            cls.used += size
+            cls.outputs.append(output)
 
     @classmethod
     def finished(cls) -> list:
         for output in cls.outputs:
-            if id(output) in cls.chunks:
-                output["text"] = "".join(cls.chunks[id(output)])
+            if output["output_type"] == "stream":
+                output["text"] = "".join(output["text"])
         if cls.cut:
             cls.outputs.append({"output_type": "stream", "name": "stderr", "text": CUT})
         return cls.outputs
@@ -235,7 +247,7 @@ def _shell():
             except Exception:  # noqa: BLE001 - an exception whose str raises
                 ename, text = "Exception", ""
             _Cell.add({"output_type": "error", "ename": ename[:200], "evalue": text[:10_000],
-                       "traceback": [str(s)[:10_000] for s in stb[:200]]})
+                       "traceback": _cut_traceback([str(s) for s in stb[:400]])})
 
         def ask_exit(self):  # exit() and quit() in a cell: the notebook goes on, as in Jupyter
             pass
@@ -253,6 +265,26 @@ def _shell():
                            colors="nocolor")
     shell.events.register("post_run_cell", _close_figures)
     return shell
+
+
+def _cut_traceback(entries: list[str]) -> list[str]:
+    """A traceback within TRACEBACK_CHARS: its first entries (the cell's own line, which
+    feedback quotes) and its last (where it was raised)."""
+    if sum(map(len, entries)) <= TRACEBACK_CHARS:
+        return entries
+    half = TRACEBACK_CHARS // 2
+    head, tail, used = [], [], 0
+    for entry in entries:
+        if used + len(entry) > half:
+            break
+        head.append(entry)
+        used += len(entry)
+    for entry in reversed(entries[len(head):]):
+        if used + len(entry) > TRACEBACK_CHARS:
+            break
+        tail.insert(0, entry)
+        used += len(entry)
+    return head + ["[... part of the traceback cut by the grader ...]"] + tail
 
 
 def _describe(figure) -> str:
@@ -281,12 +313,28 @@ def _close_figures(result=None) -> None:
         pass
 
 
-def main(fd_in: int, fd_out: int) -> int:
+def _end_with(parent: int) -> None:
+    """End this process when ``parent`` does (the executor, killed by the grader's time
+    limit or by its own parent), so that no cell runs on unsupervised."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(1)
+
+
+def main(fd_in: int, fd_out: int, parent: int) -> int:
+    # An interrupt while the shell starts, or between cells, is the grader's, for a cell that
+    # has just finished: ignored.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with(parent)
     os.environ["MPLBACKEND"] = BACKEND
     shell = _shell()
     run_cell = shell.run_cell  # bound now: a cell that replaces the shell's does not stop it
-    # An interrupt between cells is the grader's, for a cell that has just finished: ignored.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    write_frame(fd_out, json.dumps({"seq": 0, "ready": True}).encode())
     while True:
         frame = read_frame(fd_in, 1 << 30)
         if frame is None:
@@ -294,13 +342,10 @@ def main(fd_in: int, fd_out: int) -> int:
         request = json.loads(frame)
         _Cell.start()
         sys.stdout, sys.stderr = _Stream("stdout", 1), _Stream("stderr", 2)
-        status, count = "error", None
+        count = None
         try:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            result = run_cell(request["code"], store_history=not request.get("silent"),
-                              silent=False)
-            status = "ok" if result.success else "error"
-            count = result.execution_count
+            count = run_cell(request["code"], store_history=True, silent=False).execution_count
         except KeyboardInterrupt:  # the interrupt came between the shell's own steps
             _Cell.outputs.append({"output_type": "error", "ename": "KeyboardInterrupt",
                                   "evalue": "", "traceback": []})
@@ -310,14 +355,14 @@ def main(fd_in: int, fd_out: int) -> int:
                                   "traceback": []})
         finally:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-        answer = {"seq": request.get("seq"), "execution_count": count, "status": status}
+        answer = {"seq": request.get("seq"), "execution_count": count}
         try:
-            body = json.dumps({**answer, "outputs": _Cell.finished()}, default=str
-                              ).encode("utf-8", "replace")
+            body = json.dumps({**answer, "outputs": _Cell.finished()}, default=str,
+                              ensure_ascii=False).encode("utf-8", "replace")
         except Exception:  # noqa: BLE001 - outputs JSON cannot carry
-            body = json.dumps({**answer, "outputs": []}).encode()
+            body = json.dumps(answer).encode()
         write_frame(fd_out, body)
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]), int(sys.argv[2])))
+    sys.exit(main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])))

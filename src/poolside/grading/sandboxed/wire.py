@@ -9,6 +9,7 @@ complete or absent.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -18,12 +19,23 @@ import zipfile
 import sys
 from pathlib import Path
 
-__all__ = ["dump", "load", "roundtrip", "digest", "fingerprint", "WireError", "MAX_BYTES"]
+__all__ = ["dump", "load", "read", "decode", "roundtrip", "digest", "digest_of", "fingerprint",
+           "unpacked_size", "WireError", "MAX_BYTES"]
 
 #: How a report's fingerprint starts on the executor's output (execute.py, runner.py).
 DIGEST = "poolside-report-digest"
-#: Largest record accepted from the student side (a hierarchical posterior is about 8 MB).
+#: How the fingerprint of one of the run's own files (its report, the executed notebook)
+#: starts: the executor writes them more than once, and the last one counts.
+RUN_DIGEST = "poolside-run-digest"
+#: Largest record accepted from the student side, its arrays counted as they unpack (a
+#: hierarchical posterior is about 8 MB): what the student's side packs, it can make compress
+#: a thousandfold.
 MAX_BYTES = 64 * 1024 * 1024
+#: Largest structure (the JSON part) of a record: the project's largest is about 20 kB, and
+#: a record of many small objects costs the reader far more memory than its bytes.
+MAX_TEXT = 4 * 1024 * 1024
+#: Most arrays in one record (a plot of 24,000 segments has one per segment).
+MAX_ARRAYS = 100_000
 _ARRAY = "__array__"
 _KINDS = "biufU"  # bool, int, uint, float, unicode: nothing that needs pickle
 
@@ -82,8 +94,21 @@ def _encode(record) -> tuple[bytes, bytes]:
     return text, buffer.getvalue()
 
 
-def _decode(text: bytes, packed: bytes):
-    if len(text) + len(packed) > MAX_BYTES:
+def unpacked_size(text: bytes, packed: bytes) -> int:
+    """Bytes a record takes once read: its structure and its arrays as they unpack (as the
+    archive declares them; reading never unpacks past that)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(packed)) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise WireError("unreadable record: BadZipFile") from None
+    if len(members) > MAX_ARRAYS:
+        raise WireError("record has too many arrays")
+    return len(text) + sum(m.file_size for m in members)
+
+
+def _decode(text: bytes, packed: bytes, limit: int | None = MAX_BYTES):
+    if limit is not None and (len(text) > MAX_TEXT or unpacked_size(text, packed) > limit):
         raise WireError("record too large")
     try:
         structure = json.loads(text)
@@ -121,39 +146,51 @@ def write_new(folder: Path, name: str, data: bytes) -> None:
         raise
 
 
-def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+def read_regular(path: str | Path, limit: int | None = MAX_BYTES) -> bytes:
     """The bytes of ``path`` if it is a regular file (not a link, FIFO or device) of at most
-    ``limit`` bytes; OSError otherwise. Opened without blocking or following links, checked
-    on the open file, so it cannot be swapped between the check and the read."""
+    ``limit`` bytes (None: any size); OSError otherwise. Opened without blocking or following
+    links, checked on the open file, so it cannot be swapped between the check and the read."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as file:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        if not stat.S_ISREG(info.st_mode) or (limit is not None and info.st_size > limit):
             raise OSError(f"{path} is not a regular file of at most {limit} bytes")
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise OSError(f"{path} grew past {limit} bytes")
+        # as many bytes as it has (reading ``limit`` would take that much memory first)
+        data = file.read(info.st_size + 1)
+    if len(data) > info.st_size:
+        raise OSError(f"{path} grew while it was read")
     return data
 
 
-def dump(record, folder: str | Path, name: str) -> None:
-    """Write ``record`` as ``folder/name.json`` and ``folder/name.npz``."""
+def dump(record, folder: str | Path, name: str) -> str:
+    """Write ``record`` as ``folder/name.json`` and ``folder/name.npz``; return the files'
+    fingerprint (:func:`digest_of`)."""
     folder = Path(folder)
     text, packed = _encode(record)
     for suffix, data in ((".npz", packed), (".json", text)):  # the .json last: it marks done
         write_new(folder, f"{name}{suffix}", data)
+    return digest_of((text, packed))
 
 
-def load(folder: str | Path, name: str):
-    """Read a record :func:`dump` wrote; :class:`WireError` if it is absent or not plain."""
-    folder = Path(folder)
-    paths = [folder / f"{name}.json", folder / f"{name}.npz"]
-    for path in paths:
-        if path.is_symlink() or not path.is_file():
-            raise WireError(f"no record {name!r}")
-        if path.stat().st_size > MAX_BYTES:
-            raise WireError("record too large")
-    return _decode(paths[0].read_bytes(), paths[1].read_bytes())
+def read(folder: str | Path, name: str, limit: int | None = MAX_BYTES) -> tuple[bytes, bytes]:
+    """The two files of record ``name`` as they are on disk (:func:`read_regular`), each of
+    at most ``limit`` bytes (None: a record this side wrote itself, taken whatever its size)."""
+    try:
+        return tuple(read_regular(Path(folder) / f"{name}{suffix}", limit)
+                     for suffix in (".json", ".npz"))
+    except OSError:
+        raise WireError(f"no record {name!r} of at most {limit} bytes") from None
+
+
+def load(folder: str | Path, name: str, limit: int | None = MAX_BYTES):
+    """Read a record :func:`dump` wrote; :class:`WireError` if it is absent, not plain or
+    larger than ``limit`` once read (None: a record the reader wrote itself)."""
+    return _decode(*read(folder, name, limit), limit)
+
+
+def decode(files: tuple[bytes, bytes]):
+    """A record from the bytes :func:`read` gave, within :data:`MAX_BYTES`."""
+    return _decode(*files)
 
 
 def roundtrip(record):
@@ -163,21 +200,20 @@ def roundtrip(record):
 
 def digest(folder: str | Path, name: str) -> str:
     """A fingerprint of the record ``name`` as it is on disk now ("absent" if it is not)."""
-    import hashlib
-
-    folder = Path(folder)
     try:
-        parts = [read_regular(folder / f"{name}{suffix}") for suffix in (".json", ".npz")]
-    except OSError:
+        return digest_of(read(folder, name))
+    except WireError:
         return "absent"
-    return hashlib.sha256(parts[0] + b"\0" + parts[1]).hexdigest()
+
+
+def digest_of(files: tuple[bytes, ...]) -> str:
+    """The fingerprint of a record's files (:func:`read`), or of one file's bytes alone."""
+    return hashlib.sha256(b"\0".join(files)).hexdigest()
 
 
 def fingerprint(record) -> str:
     """A fingerprint of a record's content (not of its files: ``.npz`` files carry the time
     they were written)."""
-    import hashlib
-
     arrays: dict = {}
     text = json.dumps(_split(record, arrays), allow_nan=True, sort_keys=True).encode()
     hasher = hashlib.sha256(text)
