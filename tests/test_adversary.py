@@ -280,6 +280,17 @@ def test_a_run_record_forged_after_the_run_is_not_believed(local):
     assert "ran past its time limit" not in feedback
 
 
+def test_modules_planted_for_the_executor_are_never_imported(local):
+    row = _rows(local["table"])["plant-a-module-for-the-executor.ipynb"]
+    assert "changed after their check ran" not in row["reason"], row["reason"]
+
+
+def test_a_report_that_would_unpack_past_the_limit_is_not_unpacked(local):
+    said = json.loads((results_folder(local["out"], "report-bomb.ipynb")
+                       / "results.json").read_text())
+    assert "could not be read" in json.dumps(said)
+
+
 #: The batch process alone on one zip: its peak memory (what ``poolside grade`` would use).
 #: VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent (this test run).
 BOMB_BATCH = """

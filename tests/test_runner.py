@@ -181,7 +181,7 @@ def test_only_records_as_the_executor_last_wrote_them_are_believed(tmp_path, mon
     reports, _ = runner._reports(tmp_path, entries, digests)
     assert reports["a"]["outcome"] == "returned"
     assert reports["c"] == {"outcome": "unreadable",
-                            "message": "the reports together were too large to read"}
+                            "message": "the reports together were too large"}
 
 
 def test_an_executed_notebook_changed_after_the_run_is_not_read(tmp_path):

@@ -116,11 +116,12 @@ def _reports(folder: Path, entries: list[dict], digests: dict[str, str] | None =
             size = wire.unpacked_size(*files)
             if expected is not None and wire.digest_of(files) != expected:
                 changed.append(entry["id"])
-            elif size > room:
-                report = {"outcome": "unreadable",
-                          "message": "the reports together were too large to read"}
+            elif size > min(room, wire.MAX_BYTES):
+                report = {"outcome": "unreadable", "message": (
+                    f"its report would take more than {wire.MAX_BYTES // 2**20} MB"
+                    if size > wire.MAX_BYTES else "the reports together were too large")}
             else:
-                report = wire.decode(files)  # refuses one past wire.MAX_BYTES unread
+                report = wire.decode(files)
                 room -= size
         except Exception:  # noqa: BLE001 - whatever the student's side wrote, it is not a report
             report = None

@@ -2,9 +2,9 @@
 
 Figures are made as with Agg, so their Axes (what the checks read) are complete, but they are
 not rendered to images: at a cell's end the kernel closes them, as Jupyter's inline backend
-does, and notes each in the cell's outputs by its text form. Rendering every figure to PNG cost
-about 0.8 CPU-s per notebook for pictures nothing in grading looks at (the submitted notebook
-keeps the student's own).
+does, and describes each in the cell's outputs by its titles and axis labels. Rendering every
+figure to PNG cost about 0.8 CPU-s per notebook for pictures nothing in grading looks at (the
+submitted notebook keeps the student's own).
 """
 
 from matplotlib.backend_bases import FigureManagerBase
