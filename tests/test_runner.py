@@ -202,3 +202,39 @@ def test_an_executed_notebook_changed_after_the_run_is_not_read(tmp_path):
     assert stored.exists()
     assert _executed(tmp_path, stored, expected="absent") == ([], [])
     assert not stored.exists()
+
+
+def _structure_bomb(path):
+    """A notebook whose metadata holds 300,000 empty objects (about 1 MB; at 50 MB, 8 GB and
+    a minute of CPU to parse and validate)."""
+    import json
+
+    nb = {"nbformat": 4, "nbformat_minor": 5, "cells": [
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "source": "1",
+         "outputs": []}], "metadata": {}}
+    text = json.dumps(nb).replace('"metadata": {}}', '"metadata": {"x": [' +
+                                  "{}," * 300_000 + "{}]}}")
+    path.write_text(text)
+    return path
+
+
+def test_a_notebook_of_millions_of_objects_is_refused_before_it_is_parsed(tmp_path):
+    from poolside.intake import Submission, prepare
+
+    bomb = _structure_bomb(tmp_path / "bomb.ipynb")
+    (tmp_path / "work").mkdir()
+    path, reason = prepare(Submission(bomb, "bomb.ipynb"), tmp_path / "work", None)
+    assert path is None and "far more structure than a notebook has" in reason
+
+
+def test_gradescope_refuses_such_a_notebook_with_a_message(tmp_path):
+    import json
+
+    from poolside.grading.runner import _gradescope
+    from tests.project import ASSIGNMENT
+
+    (tmp_path / "submission").mkdir()
+    _structure_bomb(tmp_path / "submission" / "hierarchical.ipynb")
+    assert _gradescope(tmp_path, ASSIGNMENT) == 0
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert results["score"] == 0 and "could not be read" in results["output"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 
 from .grading.limits import MAX_NOTEBOOK
+from .grading.sandboxed import wire
 from .roster import EXPORT_METADATA
 
 __all__ = ["Submission", "discover", "folder_name", "prepare", "assignment_name"]
@@ -105,8 +106,8 @@ def _check_notebook(data: bytes, expected_name: str | None, label: str) -> str |
     if not data.strip():
         return f"{label} is empty"
     try:
-        raw = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raw = wire.parse_notebook(data)
+    except ValueError as err:  # UnicodeDecodeError and JSONDecodeError among them
         return f"{label} is not valid notebook JSON ({type(err).__name__}: {str(err)[:80]})"
     try:
         nb = nbformat.from_dict(raw)

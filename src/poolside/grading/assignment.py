@@ -37,6 +37,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .sandboxed import wire
+
 __all__ = ["Assignment", "load", "CONFIG", "AssignmentError", "public_tests_digest"]
 
 #: The file that makes a folder an assignment.
@@ -277,7 +279,7 @@ def public_tests_digest(notebook: Path) -> str | None:
     import hashlib
 
     try:
-        nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+        nb = wire.parse_notebook(Path(notebook).read_bytes())
         tests = nb["metadata"]["otter"]["tests"]
         text = json.dumps(tests, sort_keys=True, ensure_ascii=True)
     except (OSError, ValueError, KeyError, TypeError, RecursionError):

@@ -570,6 +570,12 @@ def _gradescope(root: Path, assignment: Assignment) -> int:
         message = (f"The notebook is {notebooks[0].stat().st_size / 1024**2:.0f} MB, more than "
                    f"the {MAX_NOTEBOOK // 1024**2} MB a notebook may be: clear large outputs "
                    "and export again. Nothing was graded.")
+    else:
+        try:
+            wire.parse_notebook(notebooks[0].read_bytes())
+        except (OSError, ValueError) as err:
+            message = (f"The notebook could not be read ({str(err)[:120]}): save it in Jupyter, "
+                       "export it again and upload that. Nothing was graded.")
     if message is not None:
         tests = [{"name": q, "score": 0.0, "max_score": p, "status": "failed",
                   "visibility": "visible", "output": message}

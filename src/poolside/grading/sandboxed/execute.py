@@ -481,7 +481,7 @@ def _clean_cell(cell) -> dict:
 
 def _read_notebook(path: Path) -> dict:
     """The submitted notebook, rebuilt from its cells' kinds, sources and tags."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = wire.parse_notebook(path.read_bytes())
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError("the notebook's cells are not a list of cells")
     return {"cells": [_clean_cell(c) for c in nb["cells"]], "nbformat": 4,

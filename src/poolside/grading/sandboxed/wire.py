@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 __all__ = ["dump", "load", "read", "decode", "roundtrip", "digest", "digest_of", "fingerprint",
-           "unpacked_size", "WireError", "MAX_BYTES"]
+           "unpacked_size", "parse_notebook", "WireError", "MAX_BYTES"]
 
 #: How a report's fingerprint starts on the executor's output (execute.py, runner.py).
 DIGEST = "poolside-report-digest"
@@ -127,6 +127,26 @@ def _decode(text: bytes, packed: bytes, limit: int | None = MAX_BYTES):
         return _join(structure, arrays)
     except RecursionError:  # nested deeper than any record this project writes
         raise WireError("unreadable record: nested too deep") from None
+
+
+#: Most of each kind of JSON token a submitted notebook may hold: opening brackets (objects and
+#: lists), commas (elements) and quotes (strings). An honest notebook has a few thousand of
+#: each; 50 MB of ``{},`` would make 16 million objects, 8 GB for the reader.
+NOTEBOOK_TOKENS = {b"{": 200_000, b"[": 200_000, b",": 2_000_000, b'"': 4_000_000}
+
+
+def parse_notebook(data: bytes):
+    """A submitted notebook's JSON, parsed only if it holds no more objects, lists, elements
+    and strings than :data:`NOTEBOOK_TOKENS` allows (counting them is fast; parsing and
+    validating millions of them is not). ValueError otherwise, or if it is not JSON."""
+    for token, most in NOTEBOOK_TOKENS.items():
+        if data.count(token) > most:
+            raise ValueError(f"more than {most:,} {token.decode()!r} (far more structure than "
+                             "a notebook has)")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("the notebook is nested too deep") from None
 
 
 def write_new(folder: Path, name: str, data: bytes) -> None:
