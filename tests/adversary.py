@@ -461,9 +461,10 @@ for name in ("hashlib", "ctypes", "traceback", "tempfile", "shutil", "linecache"
     pathlib.Path(f"{name}.py").write_text(EVIL)
 '''
 
-#: forge-the-run-record: a process left behind waits for the executor's last write, stops it,
-#: writes a run record and an executed notebook saying its fit cells ran out of time, and
-#: kills it: a run that took seconds would read as the grader's fault.
+#: forge-the-run-record: a process left behind waits for the executor's record to list every
+#: probe (the executor has then given every report's fingerprint, and stops the kernel next),
+#: stops it, writes a run record and an executed notebook saying its fit cells ran out of
+#: time, and kills it: a run that took seconds would read as the grader's fault.
 _FORGE_RUN_RECORD = r'''
 import os, subprocess, sys
 code = """
@@ -472,21 +473,26 @@ sys.path.insert(0, os.getcwd())
 from sandboxed import wire
 executor = int(sys.argv[1])
 out = os.path.join(os.getcwd(), "out")
+probes = len(wire.load(os.getcwd(), "plan")["probes"])
 deadline = time.time() + 600
-seen = None
-while time.time() < deadline:  # the run record settles once the probes are done
+last, record = None, None
+while time.time() < deadline:
     try:
-        now = wire.load(out, "execution")
-    except Exception:
-        time.sleep(0.01)
-        continue
-    if len(now.get("probes", {})) >= 20 and now == seen:
-        break
-    seen = now
-    time.sleep(0.05)
-os.kill(executor, signal.SIGSTOP)
-record = dict(seen or {})
+        now = os.stat(os.path.join(out, "execution.json")).st_ino
+    except OSError:
+        now = None
+    if now is not None and now != last:
+        last = now
+        try:
+            record = wire.load(out, "execution")
+        except Exception:
+            record = None
+        if record and len(record.get("probes", {})) == probes:
+            os.kill(executor, signal.SIGSTOP)
+            break
+    time.sleep(0.001)
 nb = json.loads(open("hierarchical.ipynb").read())
+record = dict(record or {})
 record["cells"] = {}
 for index, cell in enumerate(nb["cells"]):
     source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
