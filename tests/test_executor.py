@@ -278,3 +278,13 @@ def test_the_executor_imports_nothing_from_the_notebooks_folder(tmp_path, monkey
     _only_the_interpreters_imports(tmp_path)
     assert importlib.util.find_spec("planted_by_a_cell") is None
     assert "hashlib" in sys.modules
+
+
+def test_a_notebook_that_breaks_what_starts_a_kernel_costs_only_its_own_cells(tmp_path):
+    report, cells = _run(tmp_path, [
+        "open('IPython.py', 'w').write('raise ImportError(\"shadowed\")')",
+        "import os\nos._exit(3)",
+        "print('never')"])
+    assert report["completed"] and report["cells"] == {"1": "died", "2": "abandoned"}
+    assert "no new kernel would start" in _text(cells[1]) + _text(cells[2])
+    assert "run again" not in _text(cells[1]) and report["timings"]["1"] < 30

@@ -207,6 +207,9 @@ class _Runner:
         self.failed_again: dict[int, str] = {}
         self.restarts = 0
         self.gave_up = False  # replaced too often: the notebook's cells are not run again
+        #: No new kernel would start (a file the notebook wrote stands in for a module the
+        #: kernel imports): none is tried again.
+        self.unstartable = False
         self.deadline = float("inf")
         self.stored = 0
 
@@ -291,6 +294,8 @@ class _Runner:
     def _new_kernel(self):
         self.stop()
         self.restarts += 1
+        if self.unstartable:
+            return
         if os.environ.get("POOLSIDE_SANDBOXED") == "1":
             # Whatever the old kernel left (a child in a session of its own could write into
             # the new kernel's pipes): in a sandbox every other process of this uid is the
@@ -303,6 +308,7 @@ class _Runner:
             if self.start():
                 return
             time.sleep(0.5 * (attempt + 1))
+        self.unstartable = True
 
     def restart(self, upto: int):
         """A new kernel with every cell before ``upto`` run again, except the skipped ones
@@ -325,8 +331,8 @@ class _Runner:
         for index in range(min(upto, self.first_probe)):
             cell = self.nb["cells"][index]
             if cell.get("cell_type") == "code" and index not in self.skip:
-                if self.limit() < 1:
-                    return  # out of time: the probes get the kernel as it is
+                if self.limit() < 1 or self.kernel is None:
+                    return  # out of time, or no kernel: the probes get what there is
                 before = cell["outputs"], cell["execution_count"]
                 outcome = self._execute(index, cell, self.limit())
                 if outcome != "ok":
@@ -412,10 +418,13 @@ NOTES = {
     "died": "this cell stopped the kernel; the notebook was run again without it",
     "died, given up": "this cell stopped the kernel, which had been replaced too often: the "
                       "notebook was not run again",
+    "died, no kernel": "this cell stopped the kernel, and no new kernel would start",
     "failed again": "this cell stopped the kernel or ran too long when the notebook was run "
                     "again (after a later cell stopped it), and was left out",
     "skipped": "not run: the notebook had used up its time",
     "abandoned": "not run: the cells before it had stopped the kernel too often",
+    "no kernel": "not run: no new kernel would start (a file the notebook wrote may stand in "
+                 "for a module the kernel imports)",
     "not run": "not run while grading (the public checks and the export run only for you)",
 }
 
@@ -532,9 +541,10 @@ def main(folder: Path) -> int:
         for index, cell in enumerate(cells):
             if cell.get("cell_type") != "code" or index in not_run:
                 continue
-            if index < first_probe and runner.gave_up:
+            if index < first_probe and (runner.gave_up or runner.kernel is None):
                 report["cells"][str(index)] = "abandoned"
-                cell["outputs"] = [_note(NOTES["abandoned"])]
+                cell["outputs"] = [_note(NOTES["abandoned" if runner.gave_up
+                                               else "no kernel"])]
                 continue
             if index < first_probe and runner.limit() < 1:
                 report["cells"][str(index)] = "skipped"  # the probes' reserved time
@@ -563,7 +573,8 @@ def main(folder: Path) -> int:
                 print(wire.DIGEST, probe_id, wire.digest(folder / "out", probe_id), flush=True)
             elif outcome != "ok":
                 report["cells"][str(index)] = outcome
-                note = "died, given up" if outcome == "died" and runner.gave_up else outcome
+                note = outcome if outcome != "died" else "died, given up" if runner.gave_up \
+                    else "died, no kernel" if runner.kernel is None else "died"
                 cell["outputs"].append(_note(NOTES[note].format(limit=runner.cell_timeout)))
             report["cells"].update({str(i): o for i, o in runner.failed_again.items()})
             report["restarts"], report["gave_up"] = runner.restarts, runner.gave_up
