@@ -413,6 +413,8 @@ MISTAKES = {
     "q15b predicted as the mean": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a, centre="mean")}),
     "q15b rounded to one decimal": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a).round(1)}),
     "q15b count of predictions": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, a, count=len)}),
+    # Found by a student trial: the exercise's own pair whatever is asked for.
+    "q15b the exercise's two artists, whatever is asked": ("q15b_table", {"shrinkage_table": lambda m, p, a: shrinkage(m, p, ["Sean Kingston", "Frank Ocean"])}),
     "q12 no pooled": ("q12_choice", {"q12": "no pooled"}),
     "q15a typical": ("q15a_choice", {"q15a": "typical"}),
     "q17 one answer swapped": ("q17_choices", {"q17_most_variable": "complete pooled", "q17_least_variable": "complete pooled", "q17_most_biased": "complete pooled", "q17_least_biased": "no pooled"}),

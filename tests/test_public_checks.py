@@ -116,6 +116,7 @@ MISTAKES = {
     "q14 no dashed line": ("test_the_hierarchical_plot_draws_the_dashed_line_near_58", lambda e: {"ax_hierarchical_all": cat.hier_intervals(level_of=None)(e["hierarchical_all"], e["artist_means"], e["complete_all"])}),
     "q15b shrinkage with the wrong sign": ("test_the_shrinkage_table_agrees_with_the_activity", lambda e: {"kingston_ocean": cat.shrinkage(e["artist_means"], e["hierarchical_all"], ["Sean Kingston", "Frank Ocean"], sign=-1)}),
     "q15b count of predictions": ("test_the_shrinkage_table_agrees_with_the_activity", lambda e: {"kingston_ocean": cat.shrinkage(e["artist_means"], e["hierarchical_all"], ["Sean Kingston", "Frank Ocean"], count=len)}),
+    "q15b the exercise's two artists, whatever is asked": ("test_the_shrinkage_table_follows_its_docstring", lambda e: {"shrinkage_table": lambda m, p, a: cat.shrinkage(m, p, ["Sean Kingston", "Frank Ocean"])}),
     "q15d the population's share as the weight": ("test_pooling_weights_grow_with_an_artist_s_songs", _weights_reversed),
 }
 
