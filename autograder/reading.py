@@ -65,19 +65,24 @@ def report_of(reports: dict, probe_id: str, what: str) -> dict:
         if report.get("not_implemented"):
             raise GradingError(f"`{what}` is not written yet.")
         raise GradingError(f"`{what}` raised {str(report.get('error'))[:80]}: "
-                           f"{str(report.get('message'))[:300]}{_where(report.get('where'))}")
+                           f"{str(report.get('message'))[:300]}"
+                           f"{_where(report.get('where'), report.get('called_with'))}")
     if outcome != "returned":
         raise GradingError(f"What `{what}` returned could not be read.")
     return report
 
 
-def _where(where) -> str:
-    """" (in `helper`, line 3 of its cell: `return y[x]`)": the line of the student's code the
-    error passed through last, as the student's side found it."""
-    if not isinstance(where, dict) or not where.get("text"):
-        return ""
-    return (f" (in `{str(where.get('function'))[:80]}`, line {str(where.get('line'))[:6]} of "
-            f"its cell: `{str(where['text'])[:120]}`)")
+def _where(where, called_with) -> str:
+    """" (in `helper`, line 3 of its cell: `return y[x]`; called with artists=['Mia X'])": the
+    line of the student's code the error passed through last and the call's plain arguments,
+    as the student's side found them."""
+    parts = []
+    if isinstance(where, dict) and where.get("text"):
+        parts.append(f"in `{str(where.get('function'))[:80]}`, line "
+                     f"{str(where.get('line'))[:6]} of its cell: `{str(where['text'])[:120]}`")
+    if isinstance(called_with, str) and called_with:
+        parts.append(f"called with {called_with[:300]}")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def table_of(reports: dict, probe_id: str, what: str, article: str) -> pd.DataFrame:

@@ -179,7 +179,8 @@ def test_feedback_names_the_line_of_a_cell_that_raised(tmp_path):
     ])
     said = [c.describe() for c in cells.read({"cells": executed})]
     assert said == [
-        "The cell `a = 1` raised ZeroDivisionError: division by zero (line 3: `f(a)`).",
+        "The cell `a = 1` raised ZeroDivisionError: division by zero (line 3: `f(a)`; in `f`, "
+        "line 2 of its cell: `return x / 0`).",
         "The cell `x = 1` raised SyntaxError: incomplete input (line 2: `y = (`).",
         "The cell `def g(x)` raised SyntaxError: expected ':' (line 1).",
     ]

@@ -46,6 +46,16 @@ def test_an_error_in_a_students_function_is_placed_at_its_line():
     with pytest.raises(GradingError) as said:
         report_of({"v": report}, "v", "f")
     assert str(said.value) == "`f` raised KeyError: 'x' (in `f`, line 3 of its cell: `return y['x']`)"
+    # the call's plain arguments, to rerun it with
+    name, source = "<ipython-input-5-0a1b2c3d>", "def g(idata, artists, seed=0):\n    return {}[artists[0]]\n"
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    exec(compile(source, name, "exec"), env)
+    report = probes.probe({"id": "v", "probe": "call", "function": "g", "args": [
+        {"a table": 1}, ["Mia X", "Beyoncé"]], "kwargs": {"seed": 3}, "returns": "value"},
+        env, {})
+    with pytest.raises(GradingError) as said:
+        report_of({"v": report}, "v", "g")
+    assert str(said.value).endswith("; called with artists=['Mia X', 'Beyoncé'], seed=3)")
     # code that is not the notebook's (a library, the grader) is not named
     report = probes.probe({"id": "v", "probe": "call", "function": "f", "args": [],
                            "returns": "value"}, {"f": lambda: {}["x"]}, {})

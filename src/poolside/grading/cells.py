@@ -18,6 +18,9 @@ __all__ = ["Cell", "read", "why_missing", "summary"]
 MESSAGE_CHARS, LINE_CHARS = 200, 70
 #: The frame of the cell itself in IPython's traceback: the outermost ``Cell In[7], line 3``.
 _CELL_FRAME = re.compile(r"Cell In\[\d+\], line (\d+)")
+#: A frame of a function the notebook defined, and the line it was at (IPython marks it).
+_FUNCTION_FRAME = re.compile(r"Cell In\[\d+\], line (\d+), in (\w+)")
+_ARROW = re.compile(r"^-+> *\d+ (.*)$", re.MULTILINE)
 #: Where a SyntaxError's message says it was, in a name that means nothing to a student.
 _SYNTAX_PLACE = re.compile(r"\s*\((<ipython-input-[^>]*>|\d+\.py), line \d+\)$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -73,24 +76,32 @@ def read(nb, states: dict | None = None) -> list[Cell]:
 
 
 def _raised(error: dict, source: str) -> str:
-    """"raised NameError: name 'x' is not defined (line 3: `y = x + 1`)": the exception, and
-    the line of the cell it came from when the traceback says (a cell's first line alone
-    does not show which of twenty lines failed)."""
+    """"raised NameError: name 'x' is not defined (line 3: `y = f(x)`; in `f`, line 2 of its
+    cell: `return x + z`)": the exception, the line of the cell it came from and the last line
+    of the notebook's own functions it passed through, when the traceback says (a cell's first
+    line alone does not show which of twenty lines failed, nor which function)."""
     ename, evalue = _clip(error.get("ename"), 80), str(error.get("evalue") or "")
     traceback = error.get("traceback")
-    traceback = "\n".join(map(str, traceback)) if isinstance(traceback, list) else ""
-    frame = _CELL_FRAME.search(_ANSI.sub("", traceback[:100_000]))
+    frames = [_ANSI.sub("", str(f)[:20_000]) for f in traceback[:400]] \
+        if isinstance(traceback, list) else []
     lines = source.splitlines()
-    where = ""
-    if frame and 1 <= int(frame.group(1)) <= len(lines):
-        number = int(frame.group(1))
+    where = []
+    own = next((f for f in (_CELL_FRAME.search(f) for f in frames) if f), None)
+    if own and 1 <= int(own.group(1)) <= len(lines):
+        number = int(own.group(1))
         if ename == "SyntaxError":
             evalue = _SYNTAX_PLACE.sub("", evalue)
         text = _clip(lines[number - 1], LINE_CHARS)
         shown = text and text != Cell(0, source, "").first_line  # the cell is named by it
-        where = f" (line {number}: `{text}`)" if shown else f" (line {number})"
+        where.append(f"line {number}: `{text}`" if shown else f"line {number}")
+    inner = [(m, f) for m, f in ((_FUNCTION_FRAME.search(f), f) for f in frames) if m]
+    if inner:
+        match, frame = inner[-1]
+        code = _ARROW.search(frame)
+        where.append(f"in `{match.group(2)}`, line {match.group(1)} of its cell"
+                     + (f": `{_clip(code.group(1), LINE_CHARS)}`" if code else ""))
     message = f": {_clip(evalue, MESSAGE_CHARS)}" if evalue.strip() else ""
-    return f"raised {ename}{message}{where}"
+    return f"raised {ename}{message}" + (f" ({'; '.join(where)})" if where else "")
 
 
 def _defines(source: str, name: str) -> bool:

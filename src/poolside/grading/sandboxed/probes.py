@@ -77,6 +77,23 @@ def _where(err: BaseException) -> dict | None:
     return None
 
 
+def _called_with(fn, args: list, kwargs: dict) -> str | None:
+    """The plain arguments of a call, by name ("artists=['Beyoncé', 'Mia X']"): what a student
+    needs to rerun it; posteriors and tables are left out."""
+    try:
+        import inspect
+
+        bound = inspect.signature(fn).bind_partial(*args, **kwargs).arguments
+        shown = [f"{name}={list(value)!r}" if isinstance(value, (list, tuple))
+                 else f"{name}={value!r}" for name, value in bound.items()
+                 if (isinstance(value, (list, tuple)) and len(value) <= 6
+                     and all(type(v) is str for v in value))
+                 or type(value) in (int, float, str, bool)]
+        return ", ".join(shown)[:300] or None
+    except BaseException:  # noqa: BLE001 - a signature the student's object makes up
+        return None
+
+
 def posterior(spec: dict):
     """A posterior input (draws by name, artists, per-artist names) as ``pm.sample`` returns one."""
     import arviz as az
@@ -169,7 +186,8 @@ def _call(entry: dict, env: dict, inputs: dict) -> dict:
         return {"outcome": "timeout", "seconds": CALL_SECONDS}
     except BaseException as err:  # noqa: BLE001 - SystemExit and friends cost this probe only
         return {"outcome": "raised", "error": type(err).__name__[:80], "message": _message(err),
-                "not_implemented": isinstance(err, NotImplementedError), "where": _where(err)}
+                "not_implemented": isinstance(err, NotImplementedError), "where": _where(err),
+                "called_with": _called_with(fn, args, kwargs)}
     report = {"outcome": "returned", "seconds": time.perf_counter() - started,
               "is_none": value is None}
     if value is not None:
