@@ -50,3 +50,16 @@ def test_the_stamp_names_the_zip_by_its_content(tmp_path):
     (tmp_path / "a.zip").write_bytes(b"one")
     (tmp_path / "b.zip").write_bytes(b"two")
     assert grade.cache_stamp(tmp_path / "a.zip") != grade.cache_stamp(tmp_path / "b.zip")
+
+
+@pytest.mark.slow
+def test_warming_leaves_no_files_in_the_machines_tmp(tmp_path, monkeypatch, built):
+    # PyTensor keeps every compiled function's source in a temporary file (38 per warm-up).
+    machine_tmp = tmp_path / "machine-tmp"
+    machine_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(machine_tmp))
+    files = grade.unpack(built["autograder"], tmp_path / "autograder")
+    said = []
+    grade.warm_cache(tmp_path / "cache", said.append, files, stamp="zip-1")
+    assert "warning" not in "".join(said)
+    assert list(machine_tmp.iterdir()) == []

@@ -84,8 +84,12 @@ def warm_cache(cache_root: Path, echo: Callable[[str], None], files: Path,
     echo(f"warming the compile cache in {cache_root}\n")
     command = [sys.executable, "-m", "poolside.grading.cache", "warm", str(cache_root),
                "--assignment", str(files)]
-    completed = subprocess.run(command, capture_output=True, text=True, cwd=files,
-                               env={**os.environ, **grading_environment(cache_root)})
+    # PyTensor keeps the source of every function it compiles in a temporary file: these go
+    # with a folder of their own, not into the machine's /tmp for good.
+    with tempfile.TemporaryDirectory(prefix="poolside-warm-") as tmp:
+        completed = subprocess.run(command, capture_output=True, text=True, cwd=files,
+                                   env={**os.environ, **grading_environment(cache_root),
+                                        "TMPDIR": tmp})
     if completed.returncode != 0:
         lines = completed.stderr.strip().splitlines() or ["no message"]
         echo(f"warning: could not warm the compile cache ({lines[-1][:120]}); "
