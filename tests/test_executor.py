@@ -289,3 +289,10 @@ def test_a_notebook_that_breaks_what_starts_a_kernel_costs_only_its_own_cells(tm
     assert report["completed"] and report["cells"] == {"1": "died", "2": "abandoned"}
     assert "no new kernel would start" in _text(cells[1]) + _text(cells[2])
     assert "run again" not in _text(cells[1]) and report["timings"]["1"] < 30
+
+
+def test_a_long_traceback_keeps_its_first_and_last_frames():
+    frames = ["Cell In[3], line 2"] + ["x" * 4_000] * 20 + ["KeyError: 'mu'"]
+    cut = kernel._cut_traceback(frames)
+    assert cut[0] == frames[0] and cut[-1] == frames[-1] and "cut by the grader" in "".join(cut)
+    assert sum(map(len, cut)) <= kernel.TRACEBACK_CHARS + 100

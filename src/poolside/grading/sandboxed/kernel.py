@@ -247,7 +247,7 @@ def _shell():
             except Exception:  # noqa: BLE001 - an exception whose str raises
                 ename, text = "Exception", ""
             _Cell.add({"output_type": "error", "ename": ename[:200], "evalue": text[:10_000],
-                       "traceback": _cut_traceback([str(s) for s in stb[:400]])})
+                       "traceback": _cut_traceback([str(s)[:5_000] for s in stb[:400]])})
 
         def ask_exit(self):  # exit() and quit() in a cell: the notebook goes on, as in Jupyter
             pass
