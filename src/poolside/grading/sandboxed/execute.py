@@ -350,8 +350,7 @@ class _Runner:
 
 
 def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(map(str, source)) if isinstance(source, list) else str(source)
+    return _text(cell.get("source", ""))
 
 
 def _undumpable() -> None:
